@@ -1,0 +1,287 @@
+import { z } from "zod";
+import * as field from "./fields";
+
+/** The types Pulumi.yaml can declare for a project config key. */
+export type PulumiType = "string" | "integer" | "boolean" | "array";
+
+/** One config key: the single source for validation, Pulumi.yaml and the README reference. */
+export interface Setting<S extends z.ZodType = z.ZodType> {
+  type: PulumiType;
+  description: string;
+  default: z.input<S>;
+  schema: S;
+  /** Read with getSecret and kept secret; set it with `pulumi config set --secret`. */
+  secret?: boolean;
+}
+
+function setting<S extends z.ZodType>(spec: Setting<S>): Setting<S> {
+  return spec;
+}
+
+const optionalSecret = z.string();
+
+/**
+ * Every config key of the project, in the order the README lists them. Defaults come from the
+ * runbook where it names a figure; the rest are sizes for one 8 GB host.
+ */
+export const SETTINGS = {
+  environment: setting({
+    type: "string",
+    description: "Which environment this stack is: dev (local Docker engine) or prod.",
+    default: "dev",
+    schema: z.enum(["dev", "prod"]),
+  }),
+  domain: setting({
+    type: "string",
+    description: "Public host name served by nginx and named in its certificate.",
+    default: "localhost",
+    schema: field.hostname,
+  }),
+  behindCloudflare: setting({
+    type: "boolean",
+    description:
+      "Restore the client address from CF-Connecting-IP when requests come from Cloudflare.",
+    default: false,
+    schema: z.boolean(),
+  }),
+  tlsMode: setting({
+    type: "string",
+    description:
+      "self-signed: the stack makes its own certificate (dev); config: tlsCertificate and tlsPrivateKey.",
+    default: "self-signed",
+    schema: z.enum(["self-signed", "config"]),
+  }),
+  tlsCertificate: setting({
+    type: "string",
+    description: "PEM certificate chain for nginx when tlsMode is config. Set with --secret.",
+    default: "",
+    schema: optionalSecret,
+    secret: true,
+  }),
+  tlsPrivateKey: setting({
+    type: "string",
+    description: "PEM private key for tlsCertificate. Set with --secret.",
+    default: "",
+    schema: optionalSecret,
+    secret: true,
+  }),
+  denyList: setting({
+    type: "array",
+    description: "Client IPs and CIDR blocks nginx refuses with 403 (the runbook's blocked IPs).",
+    default: [],
+    schema: z.array(field.ipOrCidr),
+  }),
+  rateLimitPerSecond: setting({
+    type: "integer",
+    description: "Requests per second nginx allows one client address before answering 429.",
+    default: 10,
+    schema: z.number().int().min(1, "must be at least 1 request per second").max(10000),
+  }),
+  rateLimitBurst: setting({
+    type: "integer",
+    description: "Requests above the rate that nginx queues for one client before refusing.",
+    default: 20,
+    schema: z.number().int().min(0, "must be 0 or more").max(100000),
+  }),
+  httpPort: setting({
+    type: "integer",
+    description: "Public port nginx listens on for HTTP; it only redirects to HTTPS.",
+    default: 80,
+    schema: field.port,
+  }),
+  httpsPort: setting({
+    type: "integer",
+    description: "Public port nginx serves HTTPS on.",
+    default: 443,
+    schema: field.port,
+  }),
+  nginxStatusPort: setting({
+    type: "integer",
+    description:
+      "Port of nginx's stub_status, published on 127.0.0.1 only, for the metrics exporter.",
+    default: 8081,
+    schema: field.port,
+  }),
+  edgeSubnet: setting({
+    type: "string",
+    description: "Subnet of the app-tier network shared by nginx, the frontend and the backend.",
+    default: "172.28.0.0/24",
+    schema: field.privateSubnet,
+  }),
+  dataSubnet: setting({
+    type: "string",
+    description: "Subnet of the internal data-tier network (Postgres, Redis, backend, exporters).",
+    default: "172.28.1.0/24",
+    schema: field.privateSubnet,
+  }),
+  adminSubnet: setting({
+    type: "string",
+    description: "Subnet of the network that carries Postgres's loopback-only admin port.",
+    default: "172.28.2.0/24",
+    schema: field.privateSubnet,
+  }),
+  postgresImage: setting({
+    type: "string",
+    description: "PostgreSQL with PostGIS image repository.",
+    default: "postgis/postgis",
+    schema: field.imageRepository,
+  }),
+  postgresTag: setting({
+    type: "string",
+    description: "PostgreSQL image tag (major version 15) or sha256 digest.",
+    default: "15-3.4",
+    schema: field.imageTag,
+  }),
+  postgresMemory: setting({
+    type: "string",
+    description: "Memory limit of the Postgres container.",
+    default: "2g",
+    schema: field.size,
+  }),
+  postgresSharedBuffers: setting({
+    type: "string",
+    description: "PostgreSQL shared_buffers; keep it near a quarter of postgresMemory.",
+    default: "512m",
+    schema: field.size,
+  }),
+  postgresWorkMem: setting({
+    type: "string",
+    description: "PostgreSQL work_mem, per sort or hash in each query.",
+    default: "8m",
+    schema: field.size,
+  }),
+  postgresMaxConnections: setting({
+    type: "integer",
+    description: "PostgreSQL max_connections; must exceed backendDbPoolMax plus admin headroom.",
+    default: 100,
+    schema: z.number().int().min(10, "must be at least 10").max(5000, "must be at most 5000"),
+  }),
+  postgresAdminPort: setting({
+    type: "integer",
+    description:
+      "Port on 127.0.0.1 of the Docker host where Postgres is published for the provider.",
+    default: 5432,
+    schema: field.port,
+  }),
+  postgresPassword: setting({
+    type: "string",
+    description:
+      "Superuser password; empty means one is generated and kept in state. Set with --secret.",
+    default: "",
+    schema: optionalSecret,
+    secret: true,
+  }),
+  redisImage: setting({
+    type: "string",
+    description: "Redis image repository.",
+    default: "redis",
+    schema: field.imageRepository,
+  }),
+  redisTag: setting({
+    type: "string",
+    description: "Redis image tag (major version 7) or sha256 digest.",
+    default: "7.2-alpine",
+    schema: field.imageTag,
+  }),
+  redisMemory: setting({
+    type: "string",
+    description: "Memory limit of the Redis container; must exceed redisMaxMemory.",
+    default: "512m",
+    schema: field.size,
+  }),
+  redisMaxMemory: setting({
+    type: "string",
+    description: "Redis maxmemory, the data size at which the eviction policy applies.",
+    default: "256m",
+    schema: field.size,
+  }),
+  redisEvictionPolicy: setting({
+    type: "string",
+    description: "Redis maxmemory-policy.",
+    default: "allkeys-lru",
+    schema: z.enum([
+      "noeviction",
+      "allkeys-lru",
+      "allkeys-lfu",
+      "allkeys-random",
+      "volatile-lru",
+      "volatile-lfu",
+      "volatile-random",
+      "volatile-ttl",
+    ]),
+  }),
+  redisPassword: setting({
+    type: "string",
+    description: "Password of the Redis app user; empty means one is generated. Set with --secret.",
+    default: "",
+    schema: optionalSecret,
+    secret: true,
+  }),
+  backendImage: setting({
+    type: "string",
+    description: "Backend API image repository.",
+    default: "ghcr.io/waste-management/backend",
+    schema: field.imageRepository,
+  }),
+  backendTag: setting({
+    type: "string",
+    description: "Backend API image tag or sha256 digest.",
+    default: "1.0.0",
+    schema: field.imageTag,
+  }),
+  backendMemory: setting({
+    type: "string",
+    description: "Memory limit of the backend container.",
+    default: "1g",
+    schema: field.size,
+  }),
+  backendDbPoolMax: setting({
+    type: "integer",
+    description: "DB_POOL_MAX of the backend; the runbook raises it when the pool is exhausted.",
+    default: 20,
+    schema: z.number().int().min(1, "must be at least 1").max(1000, "must be at most 1000"),
+  }),
+  frontendImage: setting({
+    type: "string",
+    description: "Frontend image repository.",
+    default: "ghcr.io/waste-management/frontend",
+    schema: field.imageRepository,
+  }),
+  frontendTag: setting({
+    type: "string",
+    description: "Frontend image tag or sha256 digest.",
+    default: "1.0.0",
+    schema: field.imageTag,
+  }),
+  frontendMemory: setting({
+    type: "string",
+    description: "Memory limit of the frontend container.",
+    default: "512m",
+    schema: field.size,
+  }),
+  nginxImage: setting({
+    type: "string",
+    description: "nginx image repository.",
+    default: "nginx",
+    schema: field.imageRepository,
+  }),
+  nginxTag: setting({
+    type: "string",
+    description: "nginx image tag or sha256 digest.",
+    default: "1.27-alpine",
+    schema: field.imageTag,
+  }),
+  nginxMemory: setting({
+    type: "string",
+    description: "Memory limit of the nginx container.",
+    default: "256m",
+    schema: field.size,
+  }),
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+
+/** The validated values of every setting, before any cross-key derivation. */
+export type SettingValues = {
+  [K in SettingName]: z.output<(typeof SETTINGS)[K]["schema"]>;
+};

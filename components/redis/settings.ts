@@ -1,0 +1,93 @@
+import { createHash } from "node:crypto";
+import { toRedisBytes } from "../config/sizes";
+
+/** Paths and port inside the Redis container. */
+export const REDIS_CONFIG_FILE = "/usr/local/etc/redis/redis.conf";
+export const REDIS_ACL_FILE = "/usr/local/etc/redis/users.acl";
+export const REDIS_PORT = 6379;
+
+/** The user the backend authenticates as. */
+export const REDIS_APP_USER = "waste_app";
+
+export interface RedisSettingsInput {
+  maxMemoryBytes: number;
+  evictionPolicy: string;
+}
+
+/**
+ * redis.conf: AOF every second on top of RDB snapshots, memory capped with the configured eviction
+ * policy, and users defined in the ACL file rather than `requirepass`, so passwords stay out of
+ * this file and each client gets only the commands it needs.
+ */
+export function renderRedisConf(input: RedisSettingsInput): string {
+  const sections: [string, string[]][] = [
+    [
+      "Network: reachable only on the internal data network; the ACL guards every command",
+      ["bind * -::*", `port ${REDIS_PORT}`, "protected-mode no", "tcp-keepalive 60", "timeout 0"],
+    ],
+    ["Users", [`aclfile ${REDIS_ACL_FILE}`]],
+    [
+      "Memory",
+      [
+        `maxmemory ${toRedisBytes(input.maxMemoryBytes)}`,
+        `maxmemory-policy ${input.evictionPolicy}`,
+      ],
+    ],
+    [
+      "Persistence: AOF fsynced every second, RDB snapshots for backups",
+      [
+        "dir /data",
+        "appendonly yes",
+        'appendfilename "appendonly.aof"',
+        'appenddirname "appendonlydir"',
+        "appendfsync everysec",
+        "aof-use-rdb-preamble yes",
+        "auto-aof-rewrite-percentage 100",
+        "auto-aof-rewrite-min-size 64mb",
+        "save 3600 1 300 100 60 10000",
+        "dbfilename dump.rdb",
+        "rdbcompression yes",
+        "rdbchecksum yes",
+        "stop-writes-on-bgsave-error yes",
+      ],
+    ],
+    [
+      "Diagnostics",
+      [
+        "loglevel notice",
+        'logfile ""',
+        "slowlog-log-slower-than 10000",
+        "slowlog-max-len 256",
+        "latency-monitor-threshold 100",
+      ],
+    ],
+  ];
+  const body = sections.map(([title, lines]) => [`# ${title}`, ...lines].join("\n"));
+  return [
+    "# Rendered by the waste-management stack; a deploy overwrites local edits.",
+    ...body,
+    "",
+  ].join("\n\n");
+}
+
+function passwordHash(password: string): string {
+  return `#${createHash("sha256").update(password).digest("hex")}`;
+}
+
+export interface RedisAclInput {
+  appPassword: string;
+}
+
+/**
+ * users.acl: unauthenticated clients may only PING (the container health check), the backend may
+ * run everything but the dangerous commands (FLUSHALL, CONFIG, KEYS, DEBUG…) except
+ * INFO, which client libraries send as their ready check. Passwords are stored
+ * as SHA-256 hashes.
+ */
+export function renderRedisAcl(input: RedisAclInput): string {
+  return [
+    "user default on nopass resetkeys resetchannels -@all +ping",
+    `user ${REDIS_APP_USER} on ${passwordHash(input.appPassword)} ~* &* +@all -@dangerous +info`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,94 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { renderedFiles } from "../components/rendered-files";
+import { evaluateProgram, installMockEngine, RecordedResource, redactSecrets } from "./engine";
+import { knownStacks, readStackConfig, ROOT } from "./stack-config";
+
+/** One entry of resources.json: what the policy pack and reviewers read. */
+interface ResourceEntry {
+  urn: string;
+  type: string;
+  name: string;
+  parent: string | null;
+  custom: boolean;
+  inputs: unknown;
+}
+
+function toEntry(resource: RecordedResource): ResourceEntry {
+  return {
+    urn: resource.urn,
+    type: resource.type,
+    name: resource.name,
+    parent: resource.parent ?? null,
+    custom: resource.custom,
+    inputs: redactSecrets(resource.inputs),
+  };
+}
+
+async function resolve(content: pulumi.Input<string>): Promise<{ text: string; secret: boolean }> {
+  const output = pulumi.output(content);
+  const [text, secret] = await Promise.all([
+    new Promise<string>((done) => output.apply((value) => done(value))),
+    pulumi.isSecret(output),
+  ]);
+  return { text, secret };
+}
+
+/** Resources per component: the component's type and name, then the count of its children. */
+function summary(resources: ResourceEntry[]): string[] {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const counts = new Map<string, number>();
+  for (const resource of resources) {
+    const parent = resource.parent ? byUrn.get(resource.parent) : undefined;
+    if (parent && !parent.custom && parent.type.startsWith("waste:")) {
+      const label = `${parent.type} ${parent.name}`;
+      counts.set(label, (counts.get(label) ?? 0) + 1);
+    }
+  }
+  return [...counts.entries()].map(([label, count]) => `  ${label.padEnd(44)} ${count}`);
+}
+
+async function main(): Promise<void> {
+  const [stack, outFlag] = process.argv.slice(2);
+  if (!stack) {
+    throw new Error(`Usage: npm run render -- <stack>   (stacks: ${knownStacks().join(", ")})`);
+  }
+  const outDir = outFlag ?? path.join(ROOT, "out", stack);
+  const config = readStackConfig(stack);
+  const recorded = await installMockEngine(config.project, stack, config.values, config.secretKeys);
+  await evaluateProgram();
+
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+  const resources = recorded.map(toEntry);
+  fs.writeFileSync(path.join(outDir, "resources.json"), `${JSON.stringify(resources, null, 2)}\n`);
+
+  const written: string[] = ["resources.json"];
+  for (const file of renderedFiles()) {
+    const { text, secret } = await resolve(file.content);
+    if (secret) {
+      throw new Error(`${file.path} holds a secret; only files without secrets are rendered`);
+    }
+    fs.mkdirSync(path.dirname(path.join(outDir, file.path)), { recursive: true });
+    fs.writeFileSync(path.join(outDir, file.path), text);
+    written.push(file.path);
+  }
+
+  const lines = [
+    `Rendered stack '${stack}' on Pulumi's mock engine into ${path.relative(process.cwd(), outDir) || "."}/`,
+    `  ${resources.length} resources; files: ${written.join(", ")}`,
+    "Resources per component:",
+    ...summary(resources),
+  ];
+  for (const standIn of config.standIns) {
+    lines.push(`Stand-in used for ${standIn.key}: ${standIn.reason}.`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`render failed:\n${message}\n`);
+  process.exitCode = 1;
+});
