@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 
 /** One resource the program registered, as the mock engine saw it. */
@@ -53,6 +54,11 @@ export function revealSecrets(value: unknown): unknown {
   return value;
 }
 
+/** The stand-in a RandomPassword named `name` yields on the mock engine: 32 characters, marked. */
+export function mockPassword(name: string): string {
+  return `mockpw${createHash("sha256").update(name).digest("hex")}`.slice(0, 32);
+}
+
 /**
  * Outputs a real provider would compute and the program reads. Stand-ins are marked as such so
  * they can never be mistaken for real material.
@@ -60,7 +66,7 @@ export function revealSecrets(value: unknown): unknown {
 function computedOutputs(type: string, name: string): Record<string, unknown> {
   switch (type) {
     case "random:index/randomPassword:RandomPassword":
-      return { result: `mock-password-${name}`.padEnd(32, "x") };
+      return { result: mockPassword(name) };
     case "tls:index/privateKey:PrivateKey":
       return {
         privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock ${name}\n-----END PRIVATE KEY-----\n`,

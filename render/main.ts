@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, validateSettings } from "../components/config/load";
 import { renderedFiles } from "../components/rendered-files";
 import { evaluateProgram, installMockEngine, RecordedResource, redactSecrets } from "./engine";
 import { knownStacks, readStackConfig, ROOT } from "./stack-config";
@@ -49,13 +51,25 @@ function summary(resources: ResourceEntry[]): string[] {
   return [...counts.entries()].map(([label, count]) => `  ${label.padEnd(44)} ${count}`);
 }
 
+const USAGE = "Usage: npm run render -- <stack> [--out DIR] [--stack-dir DIR]";
+
 async function main(): Promise<void> {
-  const [stack, outFlag] = process.argv.slice(2);
-  if (!stack) {
-    throw new Error(`Usage: npm run render -- <stack>   (stacks: ${knownStacks().join(", ")})`);
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { out: { type: "string" }, "stack-dir": { type: "string" } },
+  });
+  const stackDir = values["stack-dir"] ?? ROOT;
+  const [stack] = positionals;
+  if (!stack || positionals.length > 1) {
+    throw new Error(`${USAGE}\nStacks: ${knownStacks(stackDir).join(", ")}`);
   }
-  const outDir = outFlag ?? path.join(ROOT, "out", stack);
-  const config = readStackConfig(stack);
+  const outDir = values.out ?? path.join(ROOT, "out", stack);
+  const config = readStackConfig(stack, stackDir);
+  // Checked here too, so a bad stack fails before the program starts registering anything.
+  const checked = validateSettings((key) => config.values[`${config.project}:${key}`]);
+  if (checked.problems.length > 0) {
+    throw new ConfigError(checked.problems, config.project);
+  }
   const recorded = await installMockEngine(config.project, stack, config.values, config.secretKeys);
   await evaluateProgram();
 

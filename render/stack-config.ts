@@ -46,14 +46,13 @@ function isSecure(value: unknown): boolean {
  * project's defaults. Encrypted values cannot be read without the stack's secrets provider, and
  * the TLS pair of a `tlsMode: config` stack is never committed, so those get marked stand-ins.
  */
-export function readStackConfig(stack: string, root = ROOT): StackConfig {
-  const stackPath = path.join(root, `Pulumi.${stack}.yaml`);
+export function readStackConfig(stack: string, stackDir = ROOT): StackConfig {
+  const stackPath = path.join(stackDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(stackPath)) {
-    throw new Error(
-      `No stack file ${path.relative(process.cwd(), stackPath)}; known stacks: ${knownStacks(root).join(", ")}`,
-    );
+    const known = knownStacks(stackDir).join(", ");
+    throw new Error(`No stack file ${stackPath}; known stacks: ${known}`);
   }
-  const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
+  const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as ProjectFile;
   const stackFile = (parse(fs.readFileSync(stackPath, "utf8")) ?? {}) as StackFile;
 
   const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
@@ -100,9 +99,9 @@ export function readStackConfig(stack: string, root = ROOT): StackConfig {
   return { project: project.name, values, secretKeys, standIns };
 }
 
-export function knownStacks(root = ROOT): string[] {
+export function knownStacks(stackDir = ROOT): string[] {
   return fs
-    .readdirSync(root)
+    .readdirSync(stackDir)
     .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
     .filter((name): name is string => name !== undefined);
 }

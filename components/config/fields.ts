@@ -38,11 +38,17 @@ export const imageTag = z
 /** An IPv4 or IPv6 address, or a CIDR block of either. */
 export const ipOrCidr = z.string().refine(
   (text) => {
-    if (text.includes("/")) {
-      return ipaddr.isValidCIDR(text);
+    const [address, prefix, ...rest] = text.split("/");
+    // ipaddr.js also takes forms such as "10.1" or "0x0a.0.0.1" that nginx's geo module refuses.
+    const dotted = ipaddr.IPv4.isValidFourPartDecimal(address);
+    if (!dotted && !ipaddr.IPv6.isValid(address)) {
+      return false;
+    }
+    if (prefix === undefined) {
+      return true;
     }
     return (
-      ipaddr.isValid(text) && (ipaddr.IPv4.isValidFourPartDecimal(text) || !text.includes("."))
+      rest.length === 0 && /^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (dotted ? 32 : 128)
     );
   },
   { message: "must be an IP address or CIDR block, such as 203.0.113.7 or 198.51.100.0/24" },

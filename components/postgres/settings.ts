@@ -95,11 +95,9 @@ export function renderPostgresConf(input: PostgresSettingsInput): string {
     ],
   ];
   const body = sections.map(([title, lines]) => [`# ${title}`, ...lines].join("\n"));
-  return [
-    "# Rendered by the waste-management stack; a deploy overwrites local edits.",
-    ...body,
-    "",
-  ].join("\n\n");
+  return ["# Rendered by the waste-management stack; a deploy overwrites local edits.", ...body]
+    .join("\n\n")
+    .concat("\n");
 }
 
 export interface PostgresHbaInput {

@@ -63,11 +63,9 @@ export function renderRedisConf(input: RedisSettingsInput): string {
     ],
   ];
   const body = sections.map(([title, lines]) => [`# ${title}`, ...lines].join("\n"));
-  return [
-    "# Rendered by the waste-management stack; a deploy overwrites local edits.",
-    ...body,
-    "",
-  ].join("\n\n");
+  return ["# Rendered by the waste-management stack; a deploy overwrites local edits.", ...body]
+    .join("\n\n")
+    .concat("\n");
 }
 
 function passwordHash(password: string): string {
