@@ -152,10 +152,13 @@ export function renderNginxConf(input: NginxSettingsInput): string {
       `listen ${listen.http} default_server;`,
       "server_name _;",
       ...denied,
-      ...block("location /", [`return 301 https://$host${httpsSuffix}$request_uri;`]),
+      // The configured name, not $host: a forged Host header must not choose the redirect target.
+      ...block("location /", [`return 301 https://${input.serverName}${httpsSuffix}$request_uri;`]),
     ]),
     "",
     ...block("server", [
+      // The listen-parameter form of http2 works from nginx 1.9.5 on (1.25.1+ only warns), so one
+      // file serves both the image's nginx and Debian's 1.22 that the tests run.
       `listen ${listen.https} ssl http2 default_server;`,
       `server_name ${input.serverName};`,
       `ssl_certificate ${input.certificateFile ?? NGINX_CERTIFICATE_FILE};`,
