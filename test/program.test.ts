@@ -68,7 +68,7 @@ describe("the dev stack on Pulumi's mock engine", () => {
       "postgresql:index/role:Role": 3,
       "postgresql:index/database:Database": 1,
       "postgresql:index/extension:Extension": 2,
-      "postgresql:index/grant:Grant": 7,
+      "postgresql:index/grant:Grant": 8,
       "postgresql:index/defaultPrivileges:DefaultPrivileges": 2,
     });
   });
@@ -332,16 +332,18 @@ describe("the dev stack on Pulumi's mock engine", () => {
         i.objectType === "database"
           ? "database"
           : `${i.objectType as string} in ${i.schema as string}`;
-      return `${i.role as string}: ${(i.privileges as string[]).join(",") || "(none)"} on ${on}`;
+      const privileges = (i.privileges as string[]).join(",") || "(none)";
+      return `${i.role as string}: ${privileges} on ${on} of ${i.database as string}`;
     });
     assert.deepEqual(grants.sort(), [
-      "public: (none) on database",
-      "waste_app: CONNECT,TEMPORARY on database",
-      "waste_app: USAGE,CREATE on schema in public",
-      "waste_monitoring: CONNECT on database",
-      "waste_reporting: CONNECT on database",
-      "waste_reporting: SELECT on table in public",
-      "waste_reporting: USAGE on schema in public",
+      "public: (none) on database of postgres",
+      "public: (none) on database of waste_management",
+      "waste_app: CONNECT,TEMPORARY on database of waste_management",
+      "waste_app: USAGE,CREATE on schema in public of waste_management",
+      "waste_monitoring: CONNECT on database of waste_management",
+      "waste_reporting: CONNECT on database of waste_management",
+      "waste_reporting: SELECT on table in public of waste_management",
+      "waste_reporting: USAGE on schema in public of waste_management",
     ]);
   });
 

@@ -94,7 +94,7 @@ for (const stack of ["dev", "prod"]) {
 
     it("prints the resources of each component", () => {
       assert.match(result.stdout, new RegExp(`Rendered stack '${stack}'`));
-      assert.match(result.stdout, /waste:database:DatabaseAccess database\s+19\n/);
+      assert.match(result.stdout, /waste:database:DatabaseAccess database\s+20\n/);
       assert.match(result.stdout, /waste:network:StackNetworks net\s+3\n/);
     });
   });

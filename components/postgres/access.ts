@@ -100,20 +100,31 @@ export class DatabaseAccess extends pulumi.ComponentResource {
     );
     const onDatabase = { ...child, dependsOn: [this.database] };
 
-    for (const extension of ["postgis", "pg_stat_statements"]) {
-      new postgresql.Extension(
-        `${name}-${extension.replace(/_/g, "-")}`,
-        { name: extension, database: DATABASE_NAME, schema: "public" },
-        onDatabase,
+    const extensions = ["postgis", "pg_stat_statements"].map(
+      (extension) =>
+        new postgresql.Extension(
+          `${name}-${extension.replace(/_/g, "-")}`,
+          { name: extension, database: DATABASE_NAME, schema: "public" },
+          onDatabase,
+        ),
+    );
+    const afterSetup = (...roles: postgresql.Role[]) => ({
+      ...child,
+      dependsOn: [this.database, ...extensions, ...roles],
+    });
+
+    // Nobody connects by default, not even to the maintenance database; each role is granted
+    // exactly what it needs below.
+    for (const [suffix, database] of [
+      ["public-revoke", DATABASE_NAME],
+      ["public-revoke-maintenance", "postgres"],
+    ]) {
+      new postgresql.Grant(
+        `${name}-${suffix}`,
+        { database, role: "public", objectType: "database", privileges: [] },
+        afterSetup(),
       );
     }
-
-    // Nobody connects by default; each role is granted exactly what it needs below.
-    new postgresql.Grant(
-      `${name}-public-revoke`,
-      { database: DATABASE_NAME, role: "public", objectType: "database", privileges: [] },
-      onDatabase,
-    );
 
     const grants: [string, postgresql.Role, Omit<postgresql.GrantArgs, "database" | "role">][] = [
       ["app-connect", app, { objectType: "database", privileges: ["CONNECT", "TEMPORARY"] }],
@@ -139,11 +150,12 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       new postgresql.Grant(
         `${name}-${suffix}`,
         { database: DATABASE_NAME, role: role.name, ...grant },
-        { ...onDatabase, dependsOn: [this.database, role] },
+        afterSetup(role),
       );
     }
 
-    // Tables the backend creates later are readable by reporting without another deploy.
+    // Tables the backend creates later are readable by reporting without another deploy. This
+    // holds for objects waste_app creates, so the backend must run its migrations as waste_app.
     for (const objectType of ["table", "sequence"]) {
       new postgresql.DefaultPrivileges(
         `${name}-reporting-default-${objectType}s`,
@@ -155,7 +167,7 @@ export class DatabaseAccess extends pulumi.ComponentResource {
           objectType,
           privileges: ["SELECT"],
         },
-        { ...onDatabase, dependsOn: [this.database, app, reporting] },
+        afterSetup(app, reporting),
       );
     }
 

@@ -74,6 +74,9 @@ export function renderPostgresConf(input: PostgresSettingsInput): string {
         line("shared_preload_libraries", "pg_stat_statements"),
         line("pg_stat_statements.max", 10000),
         line("pg_stat_statements.track", "all"),
+        // Utility statements keep their literals, so CREATE ROLE … PASSWORD would be readable by
+        // every pg_monitor member; only plannable statements, whose constants are masked, are kept.
+        line("pg_stat_statements.track_utility", "off"),
         line("track_io_timing", "on"),
         line("track_functions", "all"),
       ],

@@ -170,8 +170,8 @@ export function portOpen(port: number, host = "127.0.0.1"): Promise<boolean> {
 
 /**
  * Like `asUser`, but the command replaces the wrapper instead of running as its child, so the
- * pid a ServerProcess holds is the server's own. runuser forks and answers SIGINT by killing
- * its child, which would turn PostgreSQL's fast shutdown into a kill.
+ * pid a ServerProcess holds is the server's own: runuser (util-linux 2.38) keeps the server as its
+ * child and does not pass SIGINT on, so PostgreSQL's fast shutdown would never arrive.
  */
 export function execAsUser(user: string, command: string, args: string[]): [string, string[]] {
   if (!isRoot()) {
