@@ -13,8 +13,8 @@ import {
   requireBinary,
   run,
   ServerProcess,
+  startServer,
   tempDir,
-  waitFor,
 } from "./support/processes";
 
 // These specs start the real Debian nginx on loopback with the exact text renderNginxConf returns;
@@ -231,13 +231,16 @@ async function startNginx(
   const [file, pid] = writeConf(site, name, settingsFor(site, ports, overrides));
   const accessLog = path.join(site.dir, `${name}.stdout`);
   const args = ["-c", file, "-e", "stderr", "-g", `${pid} daemon off;`];
-  const nginx = new ServerProcess(...stdoutTo(accessLog, NGINX, args));
-  const listening = async () => {
-    const open = await Promise.all([ports.http, ports.https, ports.status].map((p) => portOpen(p)));
-    return open.every(Boolean);
-  };
-  await waitFor(`nginx ${name} to listen`, async () => nginx.exited || (await listening()));
-  assert.ok(!nginx.exited, `nginx ${name} exited:\n${nginx.log}`);
+  const [command, commandArgs] = stdoutTo(accessLog, NGINX, args);
+  const nginx = await startServer(command, commandArgs, {
+    name: `nginx ${name}`,
+    ready: async () => {
+      const open = await Promise.all(
+        [ports.http, ports.https, ports.status].map((p) => portOpen(p)),
+      );
+      return open.every(Boolean);
+    },
+  });
   return {
     process: nginx,
     accessLog,

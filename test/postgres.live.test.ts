@@ -18,6 +18,7 @@ import {
   requireBinary,
   run,
   ServerProcess,
+  startServer,
   tempDir,
   waitFor,
 } from "./support/processes";
@@ -95,27 +96,18 @@ async function initCluster(data: string): Promise<void> {
   ok(result, "initdb");
 }
 
-async function startServer(data: string, conf: string, hba: string): Promise<ServerProcess> {
+async function startPostgres(data: string, conf: string, hba: string): Promise<ServerProcess> {
   const [command, args] = execAsUser("postgres", POSTGRES, [
     ...["-D", data, "-c", `config_file=${conf}`, "-c", `hba_file=${hba}`],
     ...["-c", `port=${port}`, "-c", "listen_addresses=127.0.0.1"],
     ...["-c", `unix_socket_directories=${dir}`],
   ]);
-  const started = new ServerProcess(command, args);
-  try {
-    await waitFor(
-      `PostgreSQL on port ${port}`,
-      async () => {
-        assert.ok(!started.exited, `postgres exited:\n${started.log}`);
-        return (await run(PG_ISREADY, ["-h", "127.0.0.1", "-p", String(port)])).code === 0;
-      },
-      SERVER_START_MS,
-    );
-  } catch (error) {
-    await started.stop("SIGINT");
-    throw error;
-  }
-  return started;
+  return startServer(command, args, {
+    name: `PostgreSQL on port ${port}`,
+    ready: async () => (await run(PG_ISREADY, ["-h", "127.0.0.1", "-p", String(port)])).code === 0,
+    stopSignal: "SIGINT",
+    timeoutMs: SERVER_START_MS,
+  });
 }
 
 describe("PostgreSQL 15 running the rendered postgresql.conf and pg_hba.conf", () => {
@@ -142,7 +134,7 @@ describe("PostgreSQL 15 running the rendered postgresql.conf and pg_hba.conf", (
     const hbaFile = path.join(dir, "pg_hba.conf");
     fs.writeFileSync(confFile, conf);
     fs.writeFileSync(hbaFile, renderPostgresHba({ allowedSubnets: ["127.0.0.1/32"] }));
-    server = await startServer(data, confFile, hbaFile);
+    server = await startPostgres(data, confFile, hbaFile);
 
     // What `pulumi up` would run through the provider, database by database.
     for (const group of providerSql(resources)) {

@@ -14,6 +14,7 @@ import {
   requireBinary,
   run,
   ServerProcess,
+  startServer,
   tempDir,
   waitFor,
 } from "./support/processes";
@@ -59,21 +60,18 @@ function withDataDir(conf: string, dir: string): string {
 }
 
 async function startRedis(dir: string, port: number): Promise<ServerProcess> {
-  const server = new ServerProcess(REDIS_SERVER, [
-    path.join(dir, "redis.conf"),
-    ...["--port", String(port), "--bind", "127.0.0.1", "--dir", dir],
-    ...["--aclfile", path.join(dir, "users.acl"), "--daemonize", "no"],
-  ]);
-  try {
-    await waitFor(`redis-server on port ${port}`, async () => {
-      assert.ok(!server.exited, `redis-server exited:\n${server.log}`);
-      return (await reply(port, undefined, ["ping"])) === "PONG";
-    });
-  } catch (error) {
-    await server.stop("SIGTERM");
-    throw error;
-  }
-  return server;
+  return startServer(
+    REDIS_SERVER,
+    [
+      path.join(dir, "redis.conf"),
+      ...["--port", String(port), "--bind", "127.0.0.1", "--dir", dir],
+      ...["--aclfile", path.join(dir, "users.acl"), "--daemonize", "no"],
+    ],
+    {
+      name: `redis-server on port ${port}`,
+      ready: async () => (await reply(port, undefined, ["ping"])) === "PONG",
+    },
+  );
 }
 
 describe("Redis running the rendered redis.conf and users.acl", () => {

@@ -134,6 +134,48 @@ export class ServerProcess {
   }
 }
 
+export interface StartOptions {
+  /** What the server is, for messages: "PostgreSQL on port 5433". */
+  name: string;
+  /** True once the server answers; an exception counts as "not yet". */
+  ready: () => Promise<boolean> | boolean;
+  env?: NodeJS.ProcessEnv;
+  /** The signal that shuts the server down cleanly. */
+  stopSignal?: NodeJS.Signals;
+  timeoutMs?: number;
+}
+
+/**
+ * Starts a server and waits until it is ready. A server that exits first fails at once with its
+ * output, and one that never gets ready is stopped before the error is raised.
+ */
+export async function startServer(
+  command: string,
+  args: string[],
+  options: StartOptions,
+): Promise<ServerProcess> {
+  const server = new ServerProcess(command, args, options.env);
+  try {
+    await waitFor(
+      options.name,
+      async () => {
+        if (server.exited) {
+          throw new ExitedError(`${options.name} exited:\n${server.log}`);
+        }
+        return await options.ready();
+      },
+      options.timeoutMs,
+    );
+  } catch (error) {
+    await server.stop(options.stopSignal);
+    throw error;
+  }
+  return server;
+}
+
+/** A failure that waiting longer cannot mend. */
+class ExitedError extends Error {}
+
 /** Polls `check` until it returns true, failing with `what` and the last error after `timeoutMs`. */
 export async function waitFor(
   what: string,
@@ -148,6 +190,9 @@ export async function waitFor(
         return;
       }
     } catch (error) {
+      if (error instanceof ExitedError) {
+        throw error;
+      }
       lastError = error;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
