@@ -4,7 +4,11 @@ import { loadSettings } from "./components/config/load";
 import { parseSize, toMegabytes } from "./components/config/sizes";
 import { StackNetworks } from "./components/network";
 import { CLOUDFLARE_RANGES } from "./components/nginx/cloudflare";
+import { Alerting } from "./components/monitoring/alerting";
+import { Exporters } from "./components/monitoring/exporters";
+import { address, MONITORING_ENDPOINTS } from "./components/monitoring/ports";
 import { EdgeProxy } from "./components/nginx/proxy";
+import { NGINX_CONTAINER_PORTS } from "./components/nginx/settings";
 import { DATABASE_NAME, DatabaseAccess, ROLES } from "./components/postgres/access";
 import { PostgresServer } from "./components/postgres/server";
 import { RedisServer } from "./components/redis/server";
@@ -19,6 +23,7 @@ const networks = new StackNetworks("net", {
   edgeSubnet: settings.edgeSubnet,
   dataSubnet: settings.dataSubnet,
   adminSubnet: settings.adminSubnet,
+  monitoringSubnet: settings.monitoringSubnet,
 });
 
 const postgres = new PostgresServer("postgres", {
@@ -93,7 +98,8 @@ const frontend = new WebService(
   { dependsOn: [backend] },
 );
 
-new EdgeProxy("nginx", {
+const NGINX_NAME = "nginx";
+const nginx = new EdgeProxy(NGINX_NAME, {
   image: settings.nginxImage,
   tag: settings.nginxTag,
   memoryMb: megabytes(settings.nginxMemory),
@@ -124,6 +130,65 @@ new EdgeProxy("nginx", {
   upstreams: [backend.container, frontend.container],
 });
 
+const exporters = new Exporters("exporters", {
+  blackbox: { serverName: settings.domain, verifyPublicCertificate: isProd },
+  postgres: {
+    host: postgres.host,
+    port: postgres.port,
+    database: DATABASE_NAME,
+    user: ROLES.monitoring,
+    password: access.monitoringPassword,
+  },
+  redis: {
+    host: redis.host,
+    port: redis.port,
+    user: redis.monitoringUser,
+    password: redis.monitoringPassword,
+  },
+  nginxStatusUrl: `http://${NGINX_NAME}:${NGINX_CONTAINER_PORTS.status}/nginx_status`,
+  nginxContainerId: nginx.container.id,
+  monitoringNetwork: networks.monitoring,
+  dataNetwork: networks.data,
+  edgeNetwork: networks.edge,
+});
+
+// In prod the probe goes through Cloudflare like a customer; dev has no public name to call.
+const origin = `https://${NGINX_NAME}:${NGINX_CONTAINER_PORTS.https}/`;
+new Alerting(
+  "alerting",
+  {
+    prometheus: {
+      environment: settings.environment,
+      targets: {
+        prometheus: `localhost:${MONITORING_ENDPOINTS.prometheus.port}`,
+        alertmanager: address("alertmanager"),
+        node: address("node"),
+        containers: address("containers"),
+        postgres: address("postgres"),
+        redis: address("redis"),
+        nginx: address("nginx"),
+        nginxLog: address("nginxLog"),
+        blackbox: address("blackbox"),
+        backendUrl: `http://${BACKEND_NAME}:${BACKEND.port}`,
+        frontendUrl: `http://${FRONTEND_NAME}:${FRONTEND.port}`,
+        publicUrl: isProd ? `${publicUrl}/` : origin,
+        originUrl: origin,
+      },
+    },
+    poolMax: settings.backendDbPoolMax,
+    runbookUrl: settings.runbookUrl,
+    retention: settings.prometheusRetention,
+    prometheusMemoryMb: megabytes(settings.prometheusMemory),
+    alertmanagerMemoryMb: megabytes(settings.alertmanagerMemory),
+    slackWebhookUrl: settings.slackWebhookUrl,
+    pagerdutyRoutingKey: settings.pagerdutyRoutingKey,
+    monitoringNetwork: networks.monitoring,
+    scrapeNetworks: [networks.edge],
+    protectData: isProd,
+  },
+  { dependsOn: Object.values(exporters.containers) },
+);
+
 /** Where people and tools reach the stack; none of these values is a secret. */
 export const url = publicUrl;
 export const databaseName = access.database.name;
@@ -133,4 +198,6 @@ export const localEndpoints = {
   frontend: `http://127.0.0.1:${FRONTEND.port}`,
   postgres: postgres.adminEndpoint,
   nginxStatus: `http://127.0.0.1:${settings.nginxStatusPort}/nginx_status`,
+  prometheus: `http://127.0.0.1:${MONITORING_ENDPOINTS.prometheus.port}`,
+  alertmanager: `http://127.0.0.1:${MONITORING_ENDPOINTS.alertmanager.port}`,
 };

@@ -8,12 +8,15 @@ export interface StackNetworksArgs {
   dataSubnet: string;
   /** Subnet that only carries Postgres's loopback-published admin port. */
   adminSubnet: string;
+  /** Subnet of Prometheus, Alertmanager and the exporters; Alertmanager needs a route out. */
+  monitoringSubnet: string;
 }
 
 /**
  * The stack's private networks. The data tier is `internal`: no route out and no published
  * ports, so Postgres and Redis are reachable only by containers attached to it (the backend and
- * the exporters). Docker does not publish ports of an internal network, so Postgres's admin
+ * the exporters). Monitoring has its own network, which exporters share with what they watch.
+ * Docker does not publish ports of an internal network, so Postgres's admin
  * port, which the Pulumi PostgreSQL provider uses, rides on a separate network no other
  * container joins.
  */
@@ -21,6 +24,7 @@ export class StackNetworks extends pulumi.ComponentResource {
   public readonly edge: docker.Network;
   public readonly data: docker.Network;
   public readonly admin: docker.Network;
+  public readonly monitoring: docker.Network;
 
   constructor(name: string, args: StackNetworksArgs, opts?: pulumi.ComponentResourceOptions) {
     super("waste:network:StackNetworks", name, {}, opts);
@@ -42,7 +46,13 @@ export class StackNetworks extends pulumi.ComponentResource {
     this.edge = network("edge", args.edgeSubnet, false);
     this.data = network("data", args.dataSubnet, true);
     this.admin = network("admin", args.adminSubnet, false);
+    this.monitoring = network("monitoring", args.monitoringSubnet, false);
 
-    this.registerOutputs({ edge: this.edge.name, data: this.data.name, admin: this.admin.name });
+    this.registerOutputs({
+      edge: this.edge.name,
+      data: this.data.name,
+      admin: this.admin.name,
+      monitoring: this.monitoring.name,
+    });
   }
 }

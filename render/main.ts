@@ -3,6 +3,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, validateSettings } from "../components/config/load";
+import { RESPONSE_BUDGETS } from "../components/monitoring/contract";
+import { worstCaseDetections } from "../components/monitoring/detection";
 import { renderedFiles } from "../components/rendered-files";
 import { evaluateProgram, installMockEngine, RecordedResource, redactSecrets } from "./engine";
 import { knownStacks, readStackConfig, ROOT } from "./stack-config";
@@ -53,6 +55,25 @@ function summary(resources: ResourceEntry[]): string[] {
 
 const USAGE = "Usage: npm run render -- <stack> [--out DIR] [--stack-dir DIR]";
 
+/** The budgeted emergencies' worst-case seconds to page, read back from the written files. */
+function detectionSummary(outDir: string): string[] {
+  const read = (file: string) => fs.readFileSync(path.join(outDir, "monitoring", file), "utf8");
+  const rulesDir = path.join(outDir, "monitoring", "rules");
+  const detections = worstCaseDetections({
+    prometheus: read("prometheus.yml"),
+    alertmanager: read("alertmanager.yml"),
+    rules: fs.readdirSync(rulesDir).map((file) => read(path.join("rules", file))),
+  });
+  return [
+    "Worst-case seconds to page (scrape + evaluation + for + group_wait) against the runbook:",
+    ...Object.entries(RESPONSE_BUDGETS).map(([alert, budget]) => {
+      const found = detections.find((d) => d.alert === alert);
+      const total = found ? String(found.total) : "missing";
+      return `  ${alert.padEnd(24)} ${total.padStart(4)} s of ${budget} s`;
+    }),
+  ];
+}
+
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
@@ -95,6 +116,7 @@ async function main(): Promise<void> {
     "Resources per component:",
     ...summary(resources),
   ];
+  lines.push(...detectionSummary(outDir));
   for (const standIn of config.standIns) {
     lines.push(`Stand-in used for ${standIn.key}: ${standIn.reason}.`);
   }

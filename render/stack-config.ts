@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { SECRETS_REQUIRED_IN_PROD } from "../components/config/load";
 import { SETTINGS, SettingName } from "../components/config/settings";
 
 export const ROOT = path.join(__dirname, "..");
@@ -30,6 +31,7 @@ const STAND_IN_VALUES: Partial<Record<SettingName, string>> = {
     "-----BEGIN CERTIFICATE-----\nstand-in for the offline render\n-----END CERTIFICATE-----\n",
   tlsPrivateKey:
     "-----BEGIN PRIVATE KEY-----\nstand-in for the offline render\n-----END PRIVATE KEY-----\n",
+  slackWebhookUrl: "https://stand-in.invalid/offline-render",
 };
 const STAND_IN_DEFAULT = "stand-in-secret-for-offline-render";
 
@@ -44,7 +46,7 @@ function isSecure(value: unknown): boolean {
 /**
  * Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the CLI does: the stack's values over the
  * project's defaults. Encrypted values cannot be read without the stack's secrets provider, and
- * the TLS pair of a `tlsMode: config` stack is never committed, so those get marked stand-ins.
+ * the secrets prod requires are never committed, so those get marked stand-ins.
  */
 export function readStackConfig(stack: string, stackDir = ROOT): StackConfig {
   const stackPath = path.join(stackDir, `Pulumi.${stack}.yaml`);
@@ -88,8 +90,8 @@ export function readStackConfig(stack: string, stackDir = ROOT): StackConfig {
     }
   }
 
-  if (values[qualify("tlsMode")] === "config") {
-    for (const name of ["tlsCertificate", "tlsPrivateKey"]) {
+  if (values[qualify("environment")] === "prod") {
+    for (const name of SECRETS_REQUIRED_IN_PROD) {
       const key = qualify(name);
       if (!secretKeys.includes(key) || values[key] === "") {
         standIn(key, "set with `pulumi config set --secret` before deploying, never committed");

@@ -82,9 +82,27 @@ describe("configuration validation", () => {
   });
 
   it("refuses a self-signed certificate in prod", () => {
-    assert.deepEqual(problemsOf({ environment: "prod" }), [
+    const prod = { environment: "prod", slackWebhookUrl: "https://hooks.example/x" };
+    assert.deepEqual(problemsOf({ ...prod, pagerdutyRoutingKey: "r".repeat(32) }), [
       "tlsMode: must be config in prod: browsers refuse a self-signed certificate",
     ]);
+  });
+
+  it("requires the receivers' credentials in prod, so that critical alerts reach someone", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----";
+    const key = "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----";
+    assert.deepEqual(
+      problemsOf({
+        environment: "prod",
+        tlsMode: "config",
+        tlsCertificate: pem,
+        tlsPrivateKey: key,
+      }),
+      [
+        "slackWebhookUrl: must be set in prod, or critical alerts reach nobody",
+        "pagerdutyRoutingKey: must be set in prod, or critical alerts reach nobody",
+      ],
+    );
   });
 
   it("refuses a pool that leaves Postgres no headroom for admin and monitoring", () => {

@@ -58,10 +58,13 @@ describe("the dev stack on Pulumi's mock engine", () => {
       "waste:cache:RedisServer": 1,
       "waste:app:WebService": 2,
       "waste:edge:EdgeProxy": 1,
-      "docker:index/network:Network": 3,
-      "docker:index/volume:Volume": 2,
-      "docker:index/container:Container": 5,
-      "random:index/randomPassword:RandomPassword": 5,
+      "waste:monitoring:Exporters": 1,
+      "waste:monitoring:Alerting": 1,
+      "docker:index/network:Network": 4,
+      "docker:index/volume:Volume": 4,
+      "docker:index/container:Container": 14,
+      "docker:index/image:Image": 1,
+      "random:index/randomPassword:RandomPassword": 6,
       "tls:index/privateKey:PrivateKey": 1,
       "tls:index/selfSignedCert:SelfSignedCert": 1,
       "pulumi:providers:postgresql": 1,
@@ -113,16 +116,30 @@ describe("the dev stack on Pulumi's mock engine", () => {
         ipamConfigs: [{ subnet: "172.28.2.0/24" }],
         labels: [{ label: "waste.tier", value: "admin" }],
       },
+      {
+        name: "net-monitoring",
+        driver: "bridge",
+        internal: false,
+        attachable: false,
+        ipamConfigs: [{ subnet: "172.28.3.0/24" }],
+        labels: [{ label: "waste.tier", value: "monitoring" }],
+      },
     ]);
   });
 
-  it("attaches only the backend to the data tier besides Postgres and Redis", () => {
+  it("attaches only the backend and the exporters to the data tier besides Postgres and Redis", () => {
     const onData = ofType("docker:index/container:Container")
       .filter((c) =>
         (plainInputs(c).networksAdvanced as { name: string }[]).some((n) => n.name === "net-data"),
       )
       .map((c) => c.name);
-    assert.deepEqual(onData.sort(), ["backend-container", "postgres-container", "redis-container"]);
+    assert.deepEqual(onData.sort(), [
+      "backend-container",
+      "exporters-postgres-exporter",
+      "exporters-redis-exporter",
+      "postgres-container",
+      "redis-container",
+    ]);
   });
 
   it("hardens every container and pins every image", () => {
@@ -145,6 +162,8 @@ describe("the dev stack on Pulumi's mock engine", () => {
       ),
     );
     assert.deepEqual(published.sort(), [
+      "alerting-alertmanager 127.0.0.1:9093->9093",
+      "alerting-prometheus 127.0.0.1:9090->9090",
       "backend-container 127.0.0.1:3001->3001",
       "frontend-container 127.0.0.1:3000->3000",
       "nginx-container 0.0.0.0:8080->80",
@@ -188,12 +207,14 @@ describe("the dev stack on Pulumi's mock engine", () => {
     assert.equal(vars.POSTGRES_PASSWORD.length, 32);
   });
 
-  it("keeps both data volumes when the stack is destroyed", () => {
+  it("keeps every data volume when the stack is destroyed", () => {
     assert.deepEqual(
       ofType("docker:index/volume:Volume").map((v) => v.inputs),
       [
         { name: "postgres-data", labels: [{ label: "waste.backup", value: "pgbackrest" }] },
         { name: "redis-data", labels: [{ label: "waste.backup", value: "redis-rdb" }] },
+        { name: "alerting-prometheus-data" },
+        { name: "alerting-alertmanager-data" },
       ],
     );
   });
@@ -385,7 +406,7 @@ describe("secrets on the mock engine", () => {
     const generated = ofType("random:index/randomPassword:RandomPassword").map((r) =>
       mockPassword(r.name),
     );
-    assert.equal(generated.length, 5);
+    assert.equal(generated.length, 6);
     const redacted = JSON.stringify(resources.map((r) => redactSecrets(r.inputs)));
     for (const secret of [...generated, "PRIVATE KEY"]) {
       assert.ok(!redacted.includes(secret), `${secret} appears outside a secret`);
@@ -408,6 +429,8 @@ describe("secrets on the mock engine", () => {
         frontend: "http://127.0.0.1:3000",
         postgres: { host: "127.0.0.1", port: 5432 },
         nginxStatus: "http://127.0.0.1:8081/nginx_status",
+        prometheus: "http://127.0.0.1:9090",
+        alertmanager: "http://127.0.0.1:9093",
       },
     });
   });

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import {
   REDIS_APP_USER,
+  REDIS_MONITORING_USER,
   REDIS_CONFIG_FILE,
   renderRedisAcl,
   renderRedisConf,
@@ -81,6 +82,8 @@ describe("Redis running the rendered redis.conf and users.acl", () => {
   });
   const appPassword = randomBytes(24).toString("base64url").slice(0, 32);
   const app: Login = { user: REDIS_APP_USER, password: appPassword };
+  const monitoringPassword = randomBytes(24).toString("base64url").slice(0, 32);
+  const monitoring: Login = { user: REDIS_MONITORING_USER, password: monitoringPassword };
   let dir: string;
   let port: number;
   let server: ServerProcess | undefined;
@@ -90,7 +93,10 @@ describe("Redis running the rendered redis.conf and users.acl", () => {
     requireBinary(REDIS_CLI, "redis-tools");
     dir = tempDir("redis-live");
     fs.writeFileSync(path.join(dir, "redis.conf"), withDataDir(conf, dir));
-    fs.writeFileSync(path.join(dir, "users.acl"), renderRedisAcl({ appPassword }));
+    fs.writeFileSync(
+      path.join(dir, "users.acl"),
+      renderRedisAcl({ appPassword, monitoringPassword }),
+    );
     port = await freePort();
     server = await startRedis(dir, port);
   });
@@ -131,6 +137,16 @@ describe("Redis running the rendered redis.conf and users.acl", () => {
     assert.equal(await reply(port, app, ["set", "route:42", "collected"]), "OK");
     assert.equal(await reply(port, app, ["get", "route:42"]), "collected");
     assert.match(await reply(port, app, ["info", "server"]), /^redis_version:7\./m);
+  });
+
+  it("lets the exporter's user read server facts and the slow log, and no data", async () => {
+    assert.match(await reply(port, monitoring, ["info", "memory"]), /^maxmemory:/m);
+    assert.match(await reply(port, monitoring, ["config", "get", "maxmemory"]), /^maxmemory$/m);
+    assert.doesNotMatch(await reply(port, monitoring, ["slowlog", "get", "10"]), /NOPERM/);
+    assert.doesNotMatch(await reply(port, monitoring, ["latency", "latest"]), /NOPERM/);
+    assert.match(await reply(port, monitoring, ["get", "route:42"]), /^NOPERM .*'get'/);
+    assert.match(await reply(port, monitoring, ["set", "k", "v"]), /^NOPERM .*'set'/);
+    assert.match(await reply(port, monitoring, ["flushall"]), /^NOPERM .*'flushall'/);
   });
 
   it("refuses FLUSHALL, CONFIG GET and KEYS to the app user", async () => {

@@ -53,6 +53,22 @@ for (const stack of ["dev", "prod"]) {
 
     it("writes resources.json and every rendered configuration file", () => {
       assert.deepEqual(filesUnder(out), [
+        "monitoring/alertmanager.yml",
+        "monitoring/blackbox.yml",
+        "monitoring/nginx.mtail",
+        "monitoring/postgres-exporter-queries.yaml",
+        "monitoring/prometheus.yml",
+        ...[
+          "api",
+          "availability",
+          "business",
+          "database",
+          "meta",
+          "payments",
+          "security",
+          "system",
+          "tls",
+        ].map((area) => `monitoring/rules/${area}.yml`),
         "nginx/nginx.conf",
         "postgres/pg_hba.conf",
         "postgres/postgresql.conf",
@@ -95,7 +111,7 @@ for (const stack of ["dev", "prod"]) {
     it("prints the resources of each component", () => {
       assert.match(result.stdout, new RegExp(`Rendered stack '${stack}'`));
       assert.match(result.stdout, /waste:database:DatabaseAccess database\s+20\n/);
-      assert.match(result.stdout, /waste:network:StackNetworks net\s+3\n/);
+      assert.match(result.stdout, /waste:network:StackNetworks net\s+4\n/);
     });
   });
 }
@@ -127,7 +143,7 @@ describe("npm run render -- prod, in particular", () => {
     const entries = JSON.parse(
       fs.readFileSync(path.join(out, "resources.json"), "utf8"),
     ) as Entry[];
-    assert.equal(entries.filter((e) => e.type === "docker:index/volume:Volume").length, 2);
+    assert.equal(entries.filter((e) => e.type === "docker:index/volume:Volume").length, 4);
     assert.equal(
       entries.filter((e) => e.type === "tls:index/selfSignedCert:SelfSignedCert").length,
       0,

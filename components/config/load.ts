@@ -126,6 +126,14 @@ function getAt(value: unknown, path: readonly PropertyKey[]): unknown {
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/;
 const PEM_KEY = /-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----/;
 
+/** Secrets a prod stack cannot run without; dev makes its own or does without. */
+export const SECRETS_REQUIRED_IN_PROD = [
+  "tlsCertificate",
+  "tlsPrivateKey",
+  "slackWebhookUrl",
+  "pagerdutyRoutingKey",
+] as const;
+
 /** Rules that involve more than one key. */
 function crossCheck(v: SettingValues): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -146,7 +154,7 @@ function crossCheck(v: SettingValues): ConfigProblem[] {
     }
   }
 
-  const subnets = (["edgeSubnet", "dataSubnet", "adminSubnet"] as const).map(
+  const subnets = (["edgeSubnet", "dataSubnet", "adminSubnet", "monitoringSubnet"] as const).map(
     (key) => [key, v[key]] as const,
   );
   for (let i = 0; i < subnets.length; i++) {
@@ -194,6 +202,16 @@ function crossCheck(v: SettingValues): ConfigProblem[] {
   }
   if (v.environment === "prod" && v.tlsMode === "self-signed") {
     problem("tlsMode", "must be config in prod: browsers refuse a self-signed certificate");
+  }
+  if (v.environment === "prod") {
+    for (const key of ["slackWebhookUrl", "pagerdutyRoutingKey"] as const) {
+      if (v[key] === "") {
+        problem(key, "must be set in prod, or critical alerts reach nobody");
+      }
+    }
+  }
+  if (v.slackWebhookUrl !== "" && !/^https:\/\/\S+$/.test(v.slackWebhookUrl)) {
+    problem("slackWebhookUrl", "must be an https:// webhook URL");
   }
   for (const key of ["postgresPassword", "redisPassword"] as const) {
     if (v[key] !== "" && v[key].length < 16) {

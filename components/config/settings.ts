@@ -120,6 +120,57 @@ export const SETTINGS = {
     default: "172.28.2.0/24",
     schema: field.privateSubnet,
   }),
+  monitoringSubnet: setting({
+    type: "string",
+    description: "Subnet of the monitoring network: Prometheus, Alertmanager and the exporters.",
+    default: "172.28.3.0/24",
+    schema: field.privateSubnet,
+  }),
+  prometheusRetention: setting({
+    type: "string",
+    description: "How long Prometheus keeps samples, e.g. 15d or 8w.",
+    default: "15d",
+    schema: z
+      .string()
+      .regex(
+        /^[1-9][0-9]*(h|d|w|y)$/,
+        "must be a duration in hours, days, weeks or years, such as 15d",
+      ),
+  }),
+  prometheusMemory: setting({
+    type: "string",
+    description: "Memory limit of the Prometheus container.",
+    default: "1g",
+    schema: field.size,
+  }),
+  alertmanagerMemory: setting({
+    type: "string",
+    description: "Memory limit of the Alertmanager container.",
+    default: "256m",
+    schema: field.size,
+  }),
+  slackWebhookUrl: setting({
+    type: "string",
+    description:
+      "Slack incoming-webhook URL Alertmanager posts to; required in prod. Set with --secret.",
+    default: "",
+    schema: optionalSecret,
+    secret: true,
+  }),
+  pagerdutyRoutingKey: setting({
+    type: "string",
+    description:
+      "Events API v2 routing key of PagerDuty service waste-mgmt-production; required in prod. Set with --secret.",
+    default: "",
+    schema: optionalSecret,
+    secret: true,
+  }),
+  runbookUrl: setting({
+    type: "string",
+    description: "URL of docs/runbook.md as people open it; every alert links to its section.",
+    default: "docs/runbook.md",
+    schema: z.string().min(1, "must not be empty"),
+  }),
   postgresImage: setting({
     type: "string",
     description: "PostgreSQL with PostGIS image repository.",

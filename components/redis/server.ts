@@ -7,6 +7,7 @@ import {
   REDIS_ACL_FILE,
   REDIS_APP_USER,
   REDIS_CONFIG_FILE,
+  REDIS_MONITORING_USER,
   REDIS_PORT,
   renderRedisAcl,
   renderRedisConf,
@@ -43,6 +44,9 @@ export class RedisServer extends pulumi.ComponentResource {
   public readonly appUser: pulumi.Output<string>;
   /** The backend user's password, always a secret. */
   public readonly appPassword: pulumi.Output<string>;
+  /** The metrics exporter's user and password (secret). */
+  public readonly monitoringUser: pulumi.Output<string>;
+  public readonly monitoringPassword: pulumi.Output<string>;
 
   constructor(name: string, args: RedisServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("waste:cache:RedisServer", name, {}, opts);
@@ -53,7 +57,12 @@ export class RedisServer extends pulumi.ComponentResource {
     });
     publishRenderedFile({ path: "redis/redis.conf", content: conf });
     this.appPassword = stackPassword(`${name}-app-password`, args.appPassword, this);
-    const acl = this.appPassword.apply((appPassword) => renderRedisAcl({ appPassword }));
+    this.monitoringPassword = stackPassword(`${name}-monitoring-password`, "", this);
+    const acl = pulumi
+      .all([this.appPassword, this.monitoringPassword])
+      .apply(([appPassword, monitoringPassword]) =>
+        renderRedisAcl({ appPassword, monitoringPassword }),
+      );
 
     this.volume = new docker.Volume(
       `${name}-data`,
@@ -92,6 +101,7 @@ export class RedisServer extends pulumi.ComponentResource {
     this.host = pulumi.output(name);
     this.port = pulumi.output(REDIS_PORT);
     this.appUser = pulumi.output(REDIS_APP_USER);
+    this.monitoringUser = pulumi.output(REDIS_MONITORING_USER);
 
     this.registerOutputs({
       container: this.container.id,
@@ -100,6 +110,8 @@ export class RedisServer extends pulumi.ComponentResource {
       port: this.port,
       appUser: this.appUser,
       appPassword: this.appPassword,
+      monitoringUser: this.monitoringUser,
+      monitoringPassword: this.monitoringPassword,
     });
   }
 }

@@ -72,20 +72,48 @@ function passwordHash(password: string): string {
   return `#${createHash("sha256").update(password).digest("hex")}`;
 }
 
+/** The user the metrics exporter authenticates as. */
+export const REDIS_MONITORING_USER = "waste_monitoring";
+
 export interface RedisAclInput {
   appPassword: string;
+  monitoringPassword: string;
 }
+
+// What redis_exporter runs: server facts, the slow log and latency, and key sizes it samples.
+const MONITORING_COMMANDS = [
+  "+@connection",
+  "+info",
+  "+ping",
+  "+config|get",
+  "+client|list",
+  "+slowlog",
+  "+latency",
+  "+cluster|info",
+  "+memory|usage",
+  "+scan",
+  "+type",
+  "+strlen",
+  "+llen",
+  "+scard",
+  "+zcard",
+  "+hlen",
+  "+xlen",
+  "+pfcount",
+].join(" ");
 
 /**
  * users.acl: unauthenticated clients may only PING (the container health check), the backend may
  * run everything but the dangerous commands (FLUSHALL, CONFIG, KEYS, DEBUG…) except
- * INFO, which client libraries send as their ready check. Passwords are stored
+ * INFO, which client libraries send as their ready check; the exporter may only read server facts
+ * and the slow log. Passwords are stored
  * as SHA-256 hashes.
  */
 export function renderRedisAcl(input: RedisAclInput): string {
   return [
     "user default on nopass resetkeys resetchannels -@all +ping",
     `user ${REDIS_APP_USER} on ${passwordHash(input.appPassword)} ~* &* +@all -@dangerous +info`,
+    `user ${REDIS_MONITORING_USER} on ${passwordHash(input.monitoringPassword)} ~* -@all ${MONITORING_COMMANDS}`,
     "",
   ].join("\n");
 }

@@ -1,0 +1,155 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { hardenedContainerArgs, loopbackPort, seconds } from "../docker/container";
+import { publishRenderedFile } from "../rendered-files";
+import {
+  ALERTMANAGER_SECRETS_DIR,
+  renderAlertmanagerConfig,
+  SECRET_FILES,
+} from "./alertmanager-config";
+import { MONITORING_IMAGES } from "./images";
+import { MONITORING_ENDPOINTS } from "./ports";
+import { PrometheusConfigInput, renderPrometheusConfig } from "./prometheus-config";
+import { renderRuleFile, ruleAreas } from "./rules";
+
+const RULES_DIR = "/etc/prometheus/rules";
+
+export interface AlertingArgs {
+  /** prometheus.yml's targets and labels; the rule files are set here. */
+  prometheus: Omit<PrometheusConfigInput, "ruleFiles">;
+  /** The backend's DB_POOL_MAX, which the pool alert measures against. */
+  poolMax: number;
+  /** Where alerts link to the runbook. */
+  runbookUrl: string;
+  /** How long samples are kept, e.g. 15d. */
+  retention: string;
+  prometheusMemoryMb: number;
+  alertmanagerMemoryMb: number;
+  /** Receiver credentials (secrets); empty ones leave their integration out. */
+  slackWebhookUrl: string;
+  pagerdutyRoutingKey: string;
+  /** Networks Prometheus scrapes through; Alertmanager only needs the first. */
+  monitoringNetwork: docker.Network;
+  scrapeNetworks: docker.Network[];
+  protectData: boolean;
+}
+
+function healthProbe(port: number): docker.types.input.ContainerHealthcheck {
+  return {
+    tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${port}/-/healthy`],
+    interval: seconds(15),
+    timeout: seconds(5),
+    retries: 3,
+    startPeriod: seconds(30),
+  };
+}
+
+/** Prometheus with the rule files, and Alertmanager with the escalation matrix. */
+export class Alerting extends pulumi.ComponentResource {
+  public readonly prometheus: docker.Container;
+  public readonly alertmanager: docker.Container;
+
+  constructor(name: string, args: AlertingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("waste:monitoring:Alerting", name, {}, opts);
+
+    const prometheusYml = renderPrometheusConfig({
+      ...args.prometheus,
+      ruleFiles: `${RULES_DIR}/*.yml`,
+    });
+    const rules = ruleAreas(args.poolMax).map((area) => ({
+      file: `${RULES_DIR}/${area.name}.yml`,
+      content: renderRuleFile(area, args.runbookUrl),
+    }));
+    const alertmanagerYml = renderAlertmanagerConfig({
+      slack: args.slackWebhookUrl !== "",
+      pagerduty: args.pagerdutyRoutingKey !== "",
+    });
+    publishRenderedFile({ path: "monitoring/prometheus.yml", content: prometheusYml });
+    for (const rule of rules) {
+      publishRenderedFile({
+        path: `monitoring/rules/${rule.file.split("/").pop()}`,
+        content: rule.content,
+      });
+    }
+    publishRenderedFile({ path: "monitoring/alertmanager.yml", content: alertmanagerYml });
+
+    const volume = (suffix: string) =>
+      new docker.Volume(
+        `${name}-${suffix}`,
+        { name: `${name}-${suffix}` },
+        { parent: this, protect: args.protectData, retainOnDelete: true },
+      );
+    const prometheusData = volume("prometheus-data");
+    const alertmanagerData = volume("alertmanager-data");
+
+    const am = MONITORING_ENDPOINTS.alertmanager;
+    const secretFiles = [
+      [SECRET_FILES.slackWebhook, args.slackWebhookUrl],
+      [SECRET_FILES.pagerdutyRoutingKey, args.pagerdutyRoutingKey],
+    ]
+      .filter(([, value]) => value !== "")
+      .map(([file, value]) => ({
+        file: `${ALERTMANAGER_SECRETS_DIR}/${file}`,
+        content: pulumi.secret(value),
+        permissions: "0400",
+      }));
+    this.alertmanager = new docker.Container(
+      `${name}-alertmanager`,
+      {
+        ...hardenedContainerArgs(args.alertmanagerMemoryMb),
+        name: am.name,
+        hostname: am.name,
+        image: MONITORING_IMAGES.alertmanager,
+        command: [
+          "--config.file=/etc/alertmanager/alertmanager.yml",
+          "--storage.path=/alertmanager",
+          "--data.retention=120h",
+        ],
+        uploads: [
+          { file: "/etc/alertmanager/alertmanager.yml", content: alertmanagerYml },
+          ...secretFiles,
+        ],
+        volumes: [{ volumeName: alertmanagerData.name, containerPath: "/alertmanager" }],
+        networksAdvanced: [{ name: args.monitoringNetwork.name, aliases: [am.name] }],
+        ports: [loopbackPort(am.port, am.port)],
+        healthcheck: healthProbe(am.port),
+        wait: true,
+        waitTimeout: 120,
+      },
+      { parent: this },
+    );
+
+    const prom = MONITORING_ENDPOINTS.prometheus;
+    this.prometheus = new docker.Container(
+      `${name}-prometheus`,
+      {
+        ...hardenedContainerArgs(args.prometheusMemoryMb),
+        name: prom.name,
+        hostname: prom.name,
+        image: MONITORING_IMAGES.prometheus,
+        command: [
+          "--config.file=/etc/prometheus/prometheus.yml",
+          "--storage.tsdb.path=/prometheus",
+          `--storage.tsdb.retention.time=${args.retention}`,
+          "--web.enable-lifecycle",
+        ],
+        uploads: [{ file: "/etc/prometheus/prometheus.yml", content: prometheusYml }, ...rules],
+        volumes: [{ volumeName: prometheusData.name, containerPath: "/prometheus" }],
+        networksAdvanced: [args.monitoringNetwork, ...args.scrapeNetworks].map((network, i) => ({
+          name: network.name,
+          ...(i === 0 ? { aliases: [prom.name] } : {}),
+        })),
+        ports: [loopbackPort(prom.port, prom.port)],
+        healthcheck: healthProbe(prom.port),
+        wait: true,
+        waitTimeout: 120,
+      },
+      { parent: this, dependsOn: [this.alertmanager] },
+    );
+
+    this.registerOutputs({
+      prometheus: this.prometheus.id,
+      alertmanager: this.alertmanager.id,
+    });
+  }
+}

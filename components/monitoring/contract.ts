@@ -1,0 +1,82 @@
+/**
+ * The runbook's monitoring contract in one place: how often each thing is looked at, the
+ * thresholds its alerts fire at, and how fast a page must reach its receiver. Rules, scrape
+ * configs, routes and the detection-time test all read these figures; none repeats them.
+ */
+
+/** Seconds between looks, per scrape job or rule group. */
+export const INTERVALS = {
+  /** Default scrape and rule evaluation interval. */
+  default: 15,
+  /** Fast path for the emergencies with a 30 s and 60 s budget. */
+  fast: 10,
+  /** Certificate probes: expiry moves in days, not seconds. */
+  slow: 60,
+} as const;
+
+/** The runbook's health-check table: path and the seconds each endpoint has to answer. */
+export const HEALTH_CHECKS = {
+  backendHealth: { service: "backend", path: "/health", timeout: 5, interval: INTERVALS.fast },
+  backendDatabase: {
+    service: "backend",
+    path: "/health/database",
+    timeout: 10,
+    interval: INTERVALS.default,
+  },
+  backendRedis: { service: "backend", path: "/health/redis", timeout: 5, interval: INTERVALS.fast },
+  backendExternal: {
+    service: "backend",
+    path: "/health/external-services",
+    timeout: 10,
+    interval: INTERVALS.default,
+  },
+  frontendHealth: {
+    service: "frontend",
+    path: "/api/health",
+    timeout: 10,
+    interval: INTERVALS.default,
+  },
+} as const;
+
+export type HealthCheckName = keyof typeof HEALTH_CHECKS;
+
+/** The runbook's thresholds. */
+export const THRESHOLDS = {
+  cpuPercent: 80,
+  memoryPercent: 85,
+  diskFreePercent: 10,
+  apiP95Seconds: 2,
+  /** Share of 5xx answers of the API above which it pages. */
+  apiErrorRatio: 0.05,
+  /** Share of failed payment attempts that pages at once. */
+  paymentFailureRatio: 0.1,
+  /** Active users falling by more than this share within an hour. */
+  activeUsersDropRatio: 0.2,
+  /** Churn rate rising by more than this share against the same time a week before. */
+  churnRiseRatio: 0.25,
+  /** Share of the backend's pool (DB_POOL_MAX) in use that warns of exhaustion. */
+  poolUsageRatio: 0.9,
+  /** Share of Postgres's max_connections in use. */
+  connectionUsageRatio: 0.8,
+  certificateWarningDays: 21,
+  certificateCriticalDays: 7,
+  /** Failed logins per minute, across the API, that look like an attack. */
+  authFailuresPerMinute: 30,
+  /** 4xx and 5xx answers per second at nginx that make a burst. */
+  nginx4xxPerSecond: 20,
+  nginx5xxPerSecond: 5,
+} as const;
+
+/** Seconds from the start of an emergency to its page, per the runbook's escalation matrix. */
+export const RESPONSE_BUDGETS: Record<string, number> = {
+  PaymentFailuresHigh: 30,
+  BackendDown: 60,
+  RedisDown: 60,
+  PostgresDown: 120,
+};
+
+/** Severity decides the route: critical pages on-call, warning goes to chat. */
+export type Severity = "critical" | "warning" | "info";
+
+/** The team whose channel an alert lands in, besides on-call for critical ones. */
+export type Team = "platform" | "payments" | "customer-success" | "security";

@@ -1,0 +1,78 @@
+import { stringify } from "yaml";
+
+/**
+ * postgres_exporter's extra queries: what the runbook inspects by hand today. Each metric is named
+ * `<query key>_<column>`; columns marked LABEL become labels.
+ */
+const QUERIES = {
+  // The slowest statements by total time, with the time split PostGIS work shows up in.
+  pg_stat_statements_top: {
+    query: `SELECT d.datname, r.rolname AS usename, s.queryid::text AS queryid,
+  left(regexp_replace(s.query, '\\s+', ' ', 'g'), 160) AS query,
+  s.calls, s.total_exec_time / 1000 AS total_seconds, s.mean_exec_time / 1000 AS mean_seconds,
+  s.rows, s.shared_blks_hit, s.shared_blks_read
+FROM pg_stat_statements s
+JOIN pg_database d ON d.oid = s.dbid
+JOIN pg_roles r ON r.oid = s.userid
+ORDER BY s.total_exec_time DESC
+LIMIT 50`,
+    metrics: [
+      { datname: { usage: "LABEL", description: "Database" } },
+      { usename: { usage: "LABEL", description: "Role that ran the statement" } },
+      { queryid: { usage: "LABEL", description: "Statement fingerprint" } },
+      {
+        query: {
+          usage: "LABEL",
+          description: "Statement text, normalised and cut to 160 characters",
+        },
+      },
+      { calls: { usage: "COUNTER", description: "Times the statement ran" } },
+      { total_seconds: { usage: "COUNTER", description: "Seconds spent running it" } },
+      { mean_seconds: { usage: "GAUGE", description: "Mean seconds per run" } },
+      { rows: { usage: "COUNTER", description: "Rows returned or affected" } },
+      { shared_blks_hit: { usage: "COUNTER", description: "Buffer cache hits" } },
+      { shared_blks_read: { usage: "COUNTER", description: "Blocks read from disk" } },
+    ],
+  },
+  // Inserts, updates and deletes per table, and the scans that find missing indexes.
+  pg_stat_user_tables: {
+    query: `SELECT current_database() AS datname, schemaname, relname,
+  seq_scan, COALESCE(idx_scan, 0) AS idx_scan, n_tup_ins, n_tup_upd, n_tup_del,
+  n_live_tup, n_dead_tup,
+  COALESCE(EXTRACT(EPOCH FROM GREATEST(last_vacuum, last_autovacuum)), 0) AS last_vacuum_seconds
+FROM pg_stat_user_tables`,
+    metrics: [
+      { datname: { usage: "LABEL", description: "Database" } },
+      { schemaname: { usage: "LABEL", description: "Schema" } },
+      { relname: { usage: "LABEL", description: "Table" } },
+      { seq_scan: { usage: "COUNTER", description: "Sequential scans" } },
+      { idx_scan: { usage: "COUNTER", description: "Index scans" } },
+      { n_tup_ins: { usage: "COUNTER", description: "Rows inserted" } },
+      { n_tup_upd: { usage: "COUNTER", description: "Rows updated" } },
+      { n_tup_del: { usage: "COUNTER", description: "Rows deleted" } },
+      { n_live_tup: { usage: "GAUGE", description: "Live rows, estimated" } },
+      { n_dead_tup: { usage: "GAUGE", description: "Dead rows waiting for vacuum" } },
+      { last_vacuum_seconds: { usage: "GAUGE", description: "Unix time of the last vacuum" } },
+    ],
+  },
+  // Connections per role and state: the backend's pool is waste_app's share.
+  pg_connections_by_role: {
+    query: `SELECT usename, COALESCE(state, 'unknown') AS state, count(*) AS count
+FROM pg_stat_activity
+WHERE usename IS NOT NULL
+GROUP BY usename, state`,
+    metrics: [
+      { usename: { usage: "LABEL", description: "Role" } },
+      { state: { usage: "LABEL", description: "Connection state" } },
+      { count: { usage: "GAUGE", description: "Open connections" } },
+    ],
+  },
+} as const;
+
+/** The queries file postgres_exporter reads with --extend.query-path. */
+export function renderPostgresQueries(): string {
+  return [
+    "# Rendered by the waste-management stack; a deploy overwrites local edits.",
+    stringify(QUERIES, { lineWidth: 0 }),
+  ].join("\n");
+}

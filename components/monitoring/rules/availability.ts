@@ -1,0 +1,80 @@
+import { HEALTH_CHECKS, INTERVALS } from "../contract";
+import { JOBS, PROBE_OF, sel } from "../selectors";
+import { RuleArea } from "./model";
+
+/** The services of the runbook's health-check table, up or down. */
+export const availabilityRules: RuleArea = {
+  name: "availability",
+  interval: INTERVALS.fast,
+  rules: [
+    {
+      alert: "BackendDown",
+      expr: `probe_success${PROBE_OF("backendHealth")} == 0`,
+      for: 20,
+      severity: "critical",
+      team: "platform",
+      summary: "Backend API is down",
+      description: `GET ${HEALTH_CHECKS.backendHealth.path} on {{ $labels.instance }} has failed every probe (timeout ${HEALTH_CHECKS.backendHealth.timeout} s) for 20 seconds.`,
+    },
+    {
+      alert: "FrontendDown",
+      expr: `probe_success${PROBE_OF("frontendHealth")} == 0`,
+      for: 30,
+      severity: "critical",
+      team: "platform",
+      summary: "Frontend is down",
+      description: `GET ${HEALTH_CHECKS.frontendHealth.path} on {{ $labels.instance }} has failed every probe for 30 seconds.`,
+    },
+    {
+      alert: "PostgresDown",
+      expr: `pg_up${sel({ job: JOBS.postgres })} == 0
+or
+up${sel({ job: JOBS.postgres })} == 0`,
+      for: 60,
+      severity: "critical",
+      team: "platform",
+      summary: "PostgreSQL is down",
+      description:
+        "The Postgres exporter on {{ $labels.instance }} cannot reach the database, or cannot be scraped, for a minute.",
+    },
+    {
+      alert: "RedisDown",
+      expr: `redis_up${sel({ job: JOBS.redis })} == 0
+or
+up${sel({ job: JOBS.redis })} == 0`,
+      for: 20,
+      severity: "critical",
+      team: "platform",
+      summary: "Redis is down",
+      description:
+        "The Redis exporter on {{ $labels.instance }} cannot reach Redis, or cannot be scraped, for 20 seconds.",
+    },
+    {
+      alert: "BackendDatabaseCheckFailing",
+      expr: `probe_success${PROBE_OF("backendDatabase")} == 0`,
+      for: 60,
+      severity: "critical",
+      team: "platform",
+      summary: "Backend cannot use the database",
+      description: `GET ${HEALTH_CHECKS.backendDatabase.path} has failed for a minute while Postgres itself answers.`,
+    },
+    {
+      alert: "BackendRedisCheckFailing",
+      expr: `probe_success${PROBE_OF("backendRedis")} == 0`,
+      for: 60,
+      severity: "critical",
+      team: "platform",
+      summary: "Backend cannot use Redis",
+      description: `GET ${HEALTH_CHECKS.backendRedis.path} has failed for a minute while Redis itself answers.`,
+    },
+    {
+      alert: "ExternalServicesUnreachable",
+      expr: `probe_success${PROBE_OF("backendExternal")} == 0`,
+      for: 120,
+      severity: "critical",
+      team: "payments",
+      summary: "Payment provider unreachable from the backend",
+      description: `GET ${HEALTH_CHECKS.backendExternal.path} has failed for 2 minutes: payments cannot be taken.`,
+    },
+  ],
+};
