@@ -1,4 +1,3 @@
-import * as path from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { hardenedContainerArgs, seconds } from "../docker/container";
@@ -159,10 +158,8 @@ export class Exporters extends pulumi.ComponentResource {
       `${name}-mtail-image`,
       {
         imageName: MTAIL_IMAGE,
-        build: {
-          context: path.join(__dirname, "..", "..", "images", "mtail"),
-          platform: "linux/amd64",
-        },
+        // Relative to the project, so the state does not depend on where the repo is checked out.
+        build: { context: "images/mtail" },
         skipPush: true,
       },
       { parent: this },
