@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { DATABASE_NAME, ROLES } from "../components/postgres/access";
 import {
   POSTGRES_CONFIG_FILE,
@@ -9,64 +7,30 @@ import {
   renderPostgresHba,
 } from "../components/postgres/settings";
 import { RecordedResource } from "../render/engine";
+import { ok, PostgresCluster } from "./support/postgres-cluster";
 import { ROLE_TYPE, providerSql } from "./support/postgres-provider-sql";
-import {
-  asUser,
-  CommandResult,
-  execAsUser,
-  freePort,
-  requireBinary,
-  run,
-  ServerProcess,
-  startServer,
-  tempDir,
-  waitFor,
-} from "./support/processes";
+import { CommandResult, waitFor } from "./support/processes";
 import { devProgram, one, plainInputs } from "./support/program";
 
 // These specs start the real PostgreSQL 15 of Debian with the exact text renderPostgresConf and
 // renderPostgresHba return; only the port, listen address, socket directory and the file paths are
 // given on the command line. The provider's SQL for the dev stack's roles is then applied to it.
-const BIN = "/usr/lib/postgresql/15/bin";
-const POSTGRES = `${BIN}/postgres`;
-const INITDB = `${BIN}/initdb`;
-const PSQL = `${BIN}/psql`;
-const PG_ISREADY = `${BIN}/pg_isready`;
 const MiB = 1024 ** 2;
-const SERVER_START_MS = 30000;
 
-let dir: string;
-let port: number;
-let server: ServerProcess | undefined;
+let cluster: PostgresCluster;
 let resources: RecordedResource[];
 
-/** The stdout of a psql run that must succeed, trimmed; the failure message carries stderr. */
-function ok(result: CommandResult, what: string): string {
-  assert.equal(result.code, 0, `${what} failed:\n${result.stderr}`);
-  return result.stdout.trim();
-}
-
-/** psql as the superuser over the unix socket, as OS user postgres (peer authentication). */
 function superuser(database: string, sql: string): Promise<CommandResult> {
-  const [command, args] = asUser("postgres", PSQL, [
-    ...["-h", dir, "-p", String(port), "-U", "postgres", "-d", database],
-    ...["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-f", "-"],
-  ]);
-  return run(command, args, { input: sql });
+  return cluster.superuser(database, sql);
 }
 
-/** psql as `role` over TCP on 127.0.0.1 with a password, the way the containers log in. */
 function psqlWithPassword(
   role: string,
   password: string,
   sql: string,
   database: string = DATABASE_NAME,
 ): Promise<CommandResult> {
-  const args = [
-    ...["-h", "127.0.0.1", "-p", String(port), "-U", role, "-d", database],
-    ...["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-  ];
-  return run(PSQL, args, { env: { PGPASSWORD: password, PGCONNECT_TIMEOUT: "10" } });
+  return cluster.withPassword(role, password, sql, database);
 }
 
 /** The password the provider would set for a role, from the mock engine's inputs. */
@@ -81,35 +45,6 @@ function psqlAs(role: string, sql: string): Promise<CommandResult> {
   return psqlWithPassword(role, passwordOf(role), sql);
 }
 
-async function initCluster(data: string): Promise<void> {
-  // initdb wants a superuser password with --auth-host=scram-sha-256, as POSTGRES_PASSWORD is.
-  const passwordFile = path.join(dir, "superuser-password");
-  fs.writeFileSync(passwordFile, randomBytes(24).toString("hex"), { mode: 0o644 });
-  const [command, args] = asUser("postgres", INITDB, [
-    ...["-D", data, "--username=postgres", `--pwfile=${passwordFile}`],
-    // The container's POSTGRES_INITDB_ARGS; the image's en_US.utf8 locale is not installed here.
-    ...["--data-checksums", "--auth-local=peer", "--auth-host=scram-sha-256"],
-    ...["--encoding=UTF8", "--no-locale"],
-  ]);
-  const result = await run(command, args, { timeoutMs: 60000 });
-  fs.rmSync(passwordFile);
-  ok(result, "initdb");
-}
-
-async function startPostgres(data: string, conf: string, hba: string): Promise<ServerProcess> {
-  const [command, args] = execAsUser("postgres", POSTGRES, [
-    ...["-D", data, "-c", `config_file=${conf}`, "-c", `hba_file=${hba}`],
-    ...["-c", `port=${port}`, "-c", "listen_addresses=127.0.0.1"],
-    ...["-c", `unix_socket_directories=${dir}`],
-  ]);
-  return startServer(command, args, {
-    name: `PostgreSQL on port ${port}`,
-    ready: async () => (await run(PG_ISREADY, ["-h", "127.0.0.1", "-p", String(port)])).code === 0,
-    stopSignal: "SIGINT",
-    timeoutMs: SERVER_START_MS,
-  });
-}
-
 describe("PostgreSQL 15 running the rendered postgresql.conf and pg_hba.conf", () => {
   // The dev stack's postgresMemory, postgresSharedBuffers and the defaults of the rest.
   const conf = renderPostgresConf({
@@ -120,21 +55,10 @@ describe("PostgreSQL 15 running the rendered postgresql.conf and pg_hba.conf", (
   });
 
   before(async function () {
-    this.timeout(SERVER_START_MS + 60000);
-    for (const binary of [POSTGRES, INITDB, PSQL, PG_ISREADY]) {
-      requireBinary(binary, "postgresql-15");
-    }
+    this.timeout(120000);
     ({ resources } = await devProgram());
-    dir = tempDir("postgres-live", "postgres");
-    port = await freePort();
-
-    const data = path.join(dir, "data");
-    await initCluster(data);
-    const confFile = path.join(dir, "postgresql.conf");
-    const hbaFile = path.join(dir, "pg_hba.conf");
-    fs.writeFileSync(confFile, conf);
-    fs.writeFileSync(hbaFile, renderPostgresHba({ allowedSubnets: ["127.0.0.1/32"] }));
-    server = await startPostgres(data, confFile, hbaFile);
+    cluster = await PostgresCluster.create("postgres-live");
+    await cluster.start(conf, renderPostgresHba({ allowedSubnets: ["127.0.0.1/32"] }));
 
     // What `pulumi up` would run through the provider, database by database.
     for (const group of providerSql(resources)) {
@@ -152,11 +76,7 @@ describe("PostgreSQL 15 running the rendered postgresql.conf and pg_hba.conf", (
   });
 
   after(async () => {
-    // SIGINT is PostgreSQL's fast shutdown, the container's stopSignal.
-    await server?.stop("SIGINT", 30000);
-    if (dir) {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    await cluster?.destroy();
   });
 
   it("runs the same postgresql.conf the dev stack uploads into its container", () => {
@@ -314,12 +234,9 @@ describe("PostgreSQL 15 running the rendered postgresql.conf and pg_hba.conf", (
 
     // The runbook audits authentication from these stderr lines.
     await waitFor("the failed login in the server log", () =>
-      (server?.log ?? "").includes('password authentication failed for user "waste_app"'),
+      cluster.log.includes('password authentication failed for user "waste_app"'),
     );
-    assert.match(
-      server?.log ?? "",
-      /connection authorized: user=waste_app database=waste_management/,
-    );
+    assert.match(cluster.log, /connection authorized: user=waste_app database=waste_management/);
   });
 });
 
