@@ -9,70 +9,19 @@ import {
   renderRedisAcl,
   renderRedisConf,
 } from "../components/redis/settings";
-import {
-  CommandResult,
-  freePort,
-  requireBinary,
-  run,
-  ServerProcess,
-  startServer,
-  tempDir,
-  waitFor,
-} from "./support/processes";
+import { freePort, ServerProcess, tempDir, waitFor } from "./support/processes";
+import { Login, redisCli, reply, startRedis, writeRedisFiles } from "./support/redis-server";
 import { devProgram, one, plainInputs } from "./support/program";
 
 // These specs start the real Debian redis-server with the text renderRedisConf and renderRedisAcl
 // return; only the port, bind address, data directory and ACL path are adapted to this machine.
-const REDIS_SERVER = "/usr/bin/redis-server";
-const REDIS_CLI = "/usr/bin/redis-cli";
 const MAX_MEMORY_BYTES = 256 * 1024 ** 2;
 const EVICTION_POLICY = "allkeys-lru";
-
-/** Who redis-cli logs in as: nobody (the `default` user) or a user with a password. */
-type Login = { user: string; password: string } | undefined;
-
-/** Runs one redis-cli command; redis-cli exits 0 on error replies, so callers read stdout. */
-function redisCli(port: number, login: Login, args: string[]): Promise<CommandResult> {
-  const auth = login ? ["--user", login.user, "--pass", login.password] : [];
-  return run(REDIS_CLI, ["-p", String(port), ...auth, "--no-auth-warning", ...args]);
-}
-
-async function reply(port: number, login: Login, args: string[]): Promise<string> {
-  return (await redisCli(port, login, args)).stdout.trim();
-}
 
 /** One `field:value` line of an INFO section. */
 function infoField(info: string, field: string): string | undefined {
   const line = info.split(/\r?\n/).find((entry) => entry.startsWith(`${field}:`));
   return line?.slice(field.length + 1);
-}
-
-/**
- * Redis applies `dir` while it parses the file (it changes directory at once), so a missing /data
- * is fatal before a later `--dir` could replace it; that one line is pointed at the test's
- * directory, everything else stays byte for byte.
- */
-function withDataDir(conf: string, dir: string): string {
-  const lines = conf.split("\n");
-  const index = lines.indexOf("dir /data");
-  assert.ok(index >= 0 && lines.lastIndexOf("dir /data") === index, "expected one `dir /data`");
-  lines[index] = `dir ${dir}`;
-  return lines.join("\n");
-}
-
-async function startRedis(dir: string, port: number): Promise<ServerProcess> {
-  return startServer(
-    REDIS_SERVER,
-    [
-      path.join(dir, "redis.conf"),
-      ...["--port", String(port), "--bind", "127.0.0.1", "--dir", dir],
-      ...["--aclfile", path.join(dir, "users.acl"), "--daemonize", "no"],
-    ],
-    {
-      name: `redis-server on port ${port}`,
-      ready: async () => (await reply(port, undefined, ["ping"])) === "PONG",
-    },
-  );
 }
 
 describe("Redis running the rendered redis.conf and users.acl", () => {
@@ -89,14 +38,8 @@ describe("Redis running the rendered redis.conf and users.acl", () => {
   let server: ServerProcess | undefined;
 
   before(async () => {
-    requireBinary(REDIS_SERVER, "redis-server");
-    requireBinary(REDIS_CLI, "redis-tools");
     dir = tempDir("redis-live");
-    fs.writeFileSync(path.join(dir, "redis.conf"), withDataDir(conf, dir));
-    fs.writeFileSync(
-      path.join(dir, "users.acl"),
-      renderRedisAcl({ appPassword, monitoringPassword }),
-    );
+    writeRedisFiles(dir, conf, renderRedisAcl({ appPassword, monitoringPassword }));
     port = await freePort();
     server = await startRedis(dir, port);
   });
