@@ -1,0 +1,343 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { MONITORING_ENDPOINTS } from "../../components/monitoring/ports";
+import { DATABASE_NAME, ROLES } from "../../components/postgres/access";
+import { renderPostgresHba } from "../../components/postgres/settings";
+import { REDIS_MONITORING_USER, renderRedisAcl } from "../../components/redis/settings";
+import { BackendStandIn } from "./backend-stand-in";
+import { ok, PostgresCluster } from "./postgres-cluster";
+import { freePort, requireBinary, ServerProcess, startServer, tempDir, waitFor } from "./processes";
+import { readRendered } from "./rendered";
+import { startRedis, writeRedisFiles } from "./redis-server";
+
+const PROMETHEUS = "/usr/bin/prometheus";
+const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
+const BLACKBOX = "/usr/bin/prometheus-blackbox-exporter";
+const POSTGRES_EXPORTER = "/usr/bin/prometheus-postgres-exporter";
+const REDIS_EXPORTER = "/usr/bin/prometheus-redis-exporter";
+
+/** The outages the drill stages: the runbook's budgeted emergencies that stop a server. */
+export type DrillAlert = "BackendDown" | "RedisDown" | "PostgresDown";
+
+export const DRILL_ALERTS: DrillAlert[] = ["BackendDown", "RedisDown", "PostgresDown"];
+
+interface Target {
+  /** PromQL that returns a sample once Prometheus has seen the service healthy. */
+  healthy: string;
+  stop: () => Promise<void>;
+  restore: () => Promise<void>;
+}
+
+async function getJson(url: string): Promise<unknown> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  assert.equal(response.status, 200, `GET ${url}`);
+  return response.json();
+}
+
+async function answers(url: string, text: string | RegExp): Promise<boolean> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  const body = await response.text();
+  return response.ok && (typeof text === "string" ? body.includes(text) : text.test(body));
+}
+
+/**
+ * The rendered prometheus.yml with only addresses changed: every container name:port becomes a
+ * loopback address, the rule files are read from `rulesDir`. A target the drill does not run
+ * points at a closed port, so it is down as it would be with its container stopped.
+ */
+export function adaptPrometheusConfig(
+  text: string,
+  addresses: Record<string, string>,
+  closed: string,
+  rulesDir: string,
+): string {
+  let adapted = text.replace("/etc/prometheus/rules/*.yml", path.join(rulesDir, "*.yml"));
+  const config = parse(text) as {
+    scrape_configs: {
+      static_configs?: { targets: string[] }[];
+      relabel_configs?: { target_label?: string; replacement?: string }[];
+    }[];
+    alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+  };
+  const hosts = new Set<string>();
+  for (const job of config.scrape_configs) {
+    for (const target of job.static_configs?.flatMap((c) => c.targets) ?? []) {
+      hosts.add(new URL(target.includes("://") ? target : `tcp://${target}`).host);
+    }
+    for (const relabel of job.relabel_configs ?? []) {
+      if (relabel.target_label === "__address__" && relabel.replacement) {
+        hosts.add(relabel.replacement);
+      }
+    }
+  }
+  for (const am of config.alerting.alertmanagers) {
+    am.static_configs.flatMap((c) => c.targets).forEach((target) => hosts.add(target));
+  }
+  // Longest first, so that no name is replaced inside a longer one.
+  for (const host of [...hosts].sort((a, b) => b.length - a.length)) {
+    const pattern = new RegExp(`(?<=^|[\\s/])${host.replace(/[.]/g, "\\.")}(?=$|[\\s/])`, "gm");
+    adapted = adapted.replace(pattern, addresses[host] ?? closed);
+  }
+  return adapted;
+}
+
+/**
+ * The monitoring path of the dev stack on loopback: PostgreSQL and Redis with their rendered
+ * settings, postgres_exporter, redis_exporter and the blackbox exporter, Prometheus with the
+ * rendered scrape configuration and rules, Alertmanager with the rendered routes, and a stand-in
+ * for the backend. Only addresses, ports and directories differ from the stack.
+ */
+export class MonitoringDrill {
+  private readonly processes: ServerProcess[] = [];
+  private readonly cleanups: (() => void)[] = [];
+  private readonly targets = new Map<DrillAlert, Target>();
+  private postgres: PostgresCluster | undefined;
+  private redis: ServerProcess | undefined;
+  private backend: BackendStandIn | undefined;
+  private dir = "";
+  private prometheusUrl = "";
+  private alertmanagerUrl = "";
+
+  /** Starts every process; on failure, stops what was started before raising. */
+  static async start(rendered: string): Promise<MonitoringDrill> {
+    const drill = new MonitoringDrill();
+    try {
+      await drill.startAll(rendered);
+    } catch (error) {
+      await drill.stop();
+      throw error;
+    }
+    return drill;
+  }
+
+  private async startAll(rendered: string): Promise<void> {
+    for (const [binary, pkg] of [
+      [PROMETHEUS, "prometheus"],
+      [ALERTMANAGER, "prometheus-alertmanager"],
+      [BLACKBOX, "prometheus-blackbox-exporter"],
+      [POSTGRES_EXPORTER, "prometheus-postgres-exporter"],
+      [REDIS_EXPORTER, "prometheus-redis-exporter"],
+    ]) {
+      requireBinary(binary, pkg);
+    }
+    this.dir = tempDir("monitoring-drill");
+    const file = (name: string, text: string) => {
+      const target = path.join(this.dir, name);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, text);
+      return target;
+    };
+    const monitoringPassword = randomBytes(18).toString("hex");
+
+    // PostgreSQL with the monitoring role and extension the stack's provider declares.
+    this.postgres = await PostgresCluster.create("drill-postgres");
+    const postgres = this.postgres;
+    await postgres.start(
+      readRendered(rendered, "postgres/postgresql.conf"),
+      renderPostgresHba({ allowedSubnets: ["127.0.0.1/32"] }),
+    );
+    ok(
+      await postgres.superuser(
+        "postgres",
+        `CREATE ROLE ${ROLES.monitoring} LOGIN PASSWORD '${monitoringPassword}' IN ROLE pg_monitor;
+         CREATE DATABASE ${DATABASE_NAME};`,
+      ),
+      "creating the monitoring role",
+    );
+    ok(
+      await postgres.superuser(DATABASE_NAME, "CREATE EXTENSION pg_stat_statements;"),
+      "creating pg_stat_statements",
+    );
+
+    // Redis with the rendered settings and ACL; only the exporter's user matters here.
+    const redisDir = tempDir("drill-redis");
+    this.cleanups.push(() => fs.rmSync(redisDir, { recursive: true, force: true }));
+    const redisPort = await freePort();
+    writeRedisFiles(
+      redisDir,
+      readRendered(rendered, "redis/redis.conf"),
+      renderRedisAcl({ appPassword: randomBytes(18).toString("hex"), monitoringPassword }),
+    );
+    const startRedisHere = async () => {
+      this.redis = await startRedis(redisDir, redisPort);
+    };
+    await startRedisHere();
+
+    this.backend = new BackendStandIn(await freePort());
+    const backend = this.backend;
+    await backend.start();
+
+    const ports = {
+      prometheus: await freePort(),
+      alertmanager: await freePort(),
+      blackbox: await freePort(),
+      postgres: await freePort(),
+      redis: await freePort(),
+    };
+    const loopback = (port: number) => `127.0.0.1:${port}`;
+
+    this.processes.push(
+      await startServer(
+        POSTGRES_EXPORTER,
+        [
+          `--extend.query-path=${file("postgres-exporter-queries.yaml", readRendered(rendered, "monitoring/postgres-exporter-queries.yaml"))}`,
+          `--web.listen-address=${loopback(ports.postgres)}`,
+        ],
+        {
+          name: "postgres_exporter",
+          env: {
+            DATA_SOURCE_NAME: `postgresql://${ROLES.monitoring}:${monitoringPassword}@127.0.0.1:${postgres.port}/${DATABASE_NAME}?sslmode=disable`,
+          },
+          ready: () => answers(`http://${loopback(ports.postgres)}/metrics`, "\npg_up 1"),
+        },
+      ),
+      await startServer(REDIS_EXPORTER, [`-web.listen-address=${loopback(ports.redis)}`], {
+        name: "redis_exporter",
+        env: {
+          REDIS_ADDR: `redis://127.0.0.1:${redisPort}`,
+          REDIS_USER: REDIS_MONITORING_USER,
+          REDIS_PASSWORD: monitoringPassword,
+        },
+        ready: () => answers(`http://${loopback(ports.redis)}/metrics`, "\nredis_up 1"),
+      }),
+      await startServer(
+        BLACKBOX,
+        [
+          `--config.file=${file("blackbox.yml", readRendered(rendered, "monitoring/blackbox.yml"))}`,
+          `--web.listen-address=${loopback(ports.blackbox)}`,
+        ],
+        {
+          name: "blackbox_exporter",
+          ready: () => answers(`http://${loopback(ports.blackbox)}/metrics`, "blackbox_exporter"),
+        },
+      ),
+      await startServer(
+        ALERTMANAGER,
+        [
+          `--config.file=${file("alertmanager.yml", readRendered(rendered, "monitoring/alertmanager.yml"))}`,
+          `--storage.path=${path.join(this.dir, "alertmanager")}`,
+          `--web.listen-address=${loopback(ports.alertmanager)}`,
+          "--cluster.listen-address=",
+        ],
+        {
+          name: "Alertmanager",
+          ready: () => answers(`http://${loopback(ports.alertmanager)}/-/ready`, /OK/),
+        },
+      ),
+    );
+
+    const rulesDir = path.join(this.dir, "rules");
+    fs.mkdirSync(rulesDir);
+    for (const rule of fs.readdirSync(path.join(rendered, "monitoring", "rules"))) {
+      fs.copyFileSync(path.join(rendered, "monitoring", "rules", rule), path.join(rulesDir, rule));
+    }
+    const endpoint = (name: keyof typeof MONITORING_ENDPOINTS) =>
+      `${MONITORING_ENDPOINTS[name].name}:${MONITORING_ENDPOINTS[name].port}`;
+    const prometheusConfig = adaptPrometheusConfig(
+      readRendered(rendered, "monitoring/prometheus.yml"),
+      {
+        [`localhost:${MONITORING_ENDPOINTS.prometheus.port}`]: loopback(ports.prometheus),
+        [endpoint("alertmanager")]: loopback(ports.alertmanager),
+        [endpoint("blackbox")]: loopback(ports.blackbox),
+        [endpoint("postgres")]: loopback(ports.postgres),
+        [endpoint("redis")]: loopback(ports.redis),
+        "backend:3001": backend.address,
+      },
+      loopback(await freePort()),
+      rulesDir,
+    );
+    this.processes.push(
+      await startServer(
+        PROMETHEUS,
+        [
+          `--config.file=${file("prometheus.yml", prometheusConfig)}`,
+          `--storage.tsdb.path=${path.join(this.dir, "prometheus")}`,
+          `--web.listen-address=${loopback(ports.prometheus)}`,
+        ],
+        {
+          name: "Prometheus",
+          ready: () => answers(`http://${loopback(ports.prometheus)}/-/ready`, /Ready/),
+          timeoutMs: 30000,
+        },
+      ),
+    );
+    this.prometheusUrl = `http://${loopback(ports.prometheus)}`;
+    this.alertmanagerUrl = `http://${loopback(ports.alertmanager)}`;
+    this.targets.set("BackendDown", {
+      healthy: 'probe_success{job="blackbox",probe="backend-health"} == 1',
+      stop: () => backend.stop(),
+      restore: () => backend.start(),
+    });
+    this.targets.set("RedisDown", {
+      healthy: 'redis_up{job="redis"} == 1',
+      stop: async () => this.redis?.stop("SIGTERM"),
+      restore: startRedisHere,
+    });
+    this.targets.set("PostgresDown", {
+      healthy: 'pg_up{job="postgres"} == 1',
+      stop: () => postgres.stop(),
+      restore: () => postgres.restart(),
+    });
+  }
+
+  /** True once Prometheus returns at least one sample for `query`. */
+  private async hasSample(query: string): Promise<boolean> {
+    const url = `${this.prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`;
+    const body = (await getJson(url)) as { data: { result: unknown[] } };
+    return body.data.result.length > 0;
+  }
+
+  /**
+   * True while Alertmanager holds a firing alert of this name that it will notify: active, neither
+   * inhibited nor silenced, and not resolved.
+   */
+  async holds(alert: string): Promise<boolean> {
+    const filter = encodeURIComponent(`alertname="${alert}"`);
+    const alerts = (await getJson(`${this.alertmanagerUrl}/api/v2/alerts?filter=${filter}`)) as {
+      endsAt: string;
+      status: { state: string };
+    }[];
+    const now = Date.now();
+    return alerts.some((a) => a.status.state === "active" && Date.parse(a.endsAt) > now);
+  }
+
+  /**
+   * Stops the server behind `alert` and returns the seconds until Alertmanager holds the alert,
+   * after waiting for Prometheus to have seen the server healthy and the alert to be clear. The
+   * server is started again before returning; waiting is bounded by `limitSeconds`.
+   */
+  async measure(alert: DrillAlert, limitSeconds: number): Promise<number> {
+    const target = this.targets.get(alert);
+    assert.ok(target, `no drill for ${alert}`);
+    await waitFor(
+      `Prometheus to see the server behind ${alert} healthy and the alert clear`,
+      async () => (await this.hasSample(target.healthy)) && !(await this.holds(alert)),
+      limitSeconds * 1000,
+    );
+    const started = Date.now();
+    await target.stop();
+    try {
+      await waitFor(`Alertmanager to hold ${alert}`, () => this.holds(alert), limitSeconds * 1000);
+      return (Date.now() - started) / 1000;
+    } finally {
+      await target.restore();
+    }
+  }
+
+  /** Stops every process by pid and removes the directories. */
+  async stop(): Promise<void> {
+    for (const process of this.processes.reverse()) {
+      await process.stop();
+    }
+    await this.backend?.stop();
+    await this.redis?.stop();
+    await this.postgres?.destroy();
+    this.cleanups.forEach((cleanup) => cleanup());
+    if (this.dir) {
+      fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+}
