@@ -12,6 +12,8 @@ export interface RecordedResource {
   custom: boolean;
   /** Inputs as the engine received them; secrets still wrapped (see `isSecretValue`). */
   inputs: Record<string, unknown>;
+  /** Resource options that change how the engine replaces or deletes it. */
+  options: { deleteBeforeReplace: boolean; protect: boolean; retainOnDelete: boolean };
 }
 
 // The wire form of a secret, as `deserializeProperties` leaves it inside mock inputs.
@@ -84,6 +86,9 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getCustom(): boolean;
+  getDeletebeforereplace(): boolean;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
 }
 
 interface Monitor {
@@ -107,7 +112,10 @@ export async function installMockEngine(
   secretKeys: string[],
 ): Promise<RecordedResource[]> {
   const recorded: RecordedResource[] = [];
-  const placement = new Map<string, { urn: string; parent?: string }>();
+  const placement = new Map<
+    string,
+    { urn: string; parent?: string; options: RecordedResource["options"] }
+  >();
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
@@ -119,6 +127,11 @@ export async function installMockEngine(
           parent: where?.parent,
           custom: args.custom ?? true,
           inputs: args.inputs as Record<string, unknown>,
+          options: where?.options ?? {
+            deleteBeforeReplace: false,
+            protect: false,
+            retainOnDelete: false,
+          },
         });
         const inputs = args.inputs as Record<string, unknown>;
         return {
@@ -135,13 +148,19 @@ export async function installMockEngine(
     false,
   );
 
-  // The mock API does not hand the parent to newResource, so note it as the request passes by.
+  // The mock API hands neither the parent nor the options to newResource: note them as the
+  // request passes by.
   const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (request, callback) => {
     const parent = request.getParent() || undefined;
     const urn = urnOf(stack, project, parent ?? "", request.getType(), request.getName());
-    placement.set(`${request.getType()}::${request.getName()}`, { urn, parent });
+    const options = {
+      deleteBeforeReplace: request.getDeletebeforereplace(),
+      protect: request.getProtect(),
+      retainOnDelete: request.getRetainondelete(),
+    };
+    placement.set(`${request.getType()}::${request.getName()}`, { urn, parent, options });
     return register(request, callback);
   };
 

@@ -260,6 +260,7 @@ describe("the model of the PostgreSQL provider's SQL", () => {
       type: "postgresql:index/schema:Schema",
       name: "database-reports",
       custom: true,
+      options: { deleteBeforeReplace: false, protect: false, retainOnDelete: false },
       inputs: { name: "reports", database: DATABASE_NAME },
     };
     assert.throws(

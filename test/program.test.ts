@@ -155,6 +155,14 @@ describe("the dev stack on Pulumi's mock engine", () => {
     }
   });
 
+  it("replaces every container by deleting the old one first, since names and ports are fixed", () => {
+    const containers = ofType("docker:index/container:Container");
+    assert.ok(containers.length > 0);
+    for (const container of containers) {
+      assert.equal(container.options.deleteBeforeReplace, true, container.name);
+    }
+  });
+
   it("publishes no port on a public interface except nginx's 80 and 443", () => {
     const published = ofType("docker:index/container:Container").flatMap((c) =>
       ((plainInputs(c).ports as { internal: number; external: number; ip: string }[]) ?? []).map(
@@ -217,6 +225,10 @@ describe("the dev stack on Pulumi's mock engine", () => {
         { name: "alerting-alertmanager-data" },
       ],
     );
+    for (const volume of ofType("docker:index/volume:Volume")) {
+      assert.equal(volume.options.retainOnDelete, true, volume.name);
+      assert.equal(volume.options.protect, false, `${volume.name} is protected only in prod`);
+    }
   });
 
   it("runs Redis 7 with the rendered redis.conf, an ACL file and a 5 s ping check", () => {

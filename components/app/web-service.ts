@@ -1,6 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hardenedContainerArgs, imageRef, loopbackPort, seconds } from "../docker/container";
+import {
+  FIXED_NAME,
+  hardenedContainerArgs,
+  imageRef,
+  loopbackPort,
+  seconds,
+} from "../docker/container";
 
 export interface WebServiceArgs {
   /** Image repository. */
@@ -65,7 +71,7 @@ export class WebService extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 180,
       },
-      { parent: this },
+      { parent: this, ...FIXED_NAME },
     );
 
     this.host = pulumi.output(name);

@@ -36,3 +36,10 @@ export function hardenedContainerArgs(memoryMb: number): Partial<docker.Containe
 export function imageRef(repository: string, tag: string): string {
   return tag.startsWith("sha256:") ? `${repository}@${tag}` : `${repository}:${tag}`;
 }
+
+/**
+ * Resource options every container needs: containers carry fixed names (other containers and the
+ * runbook's commands address them by name) and publish fixed ports, so a replacement must remove
+ * the old container first. Pulumi's default, create-then-delete, would collide on both.
+ */
+export const FIXED_NAME: { deleteBeforeReplace: true } = { deleteBeforeReplace: true };

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hardenedContainerArgs, loopbackPort, seconds } from "../docker/container";
+import { FIXED_NAME, hardenedContainerArgs, loopbackPort, seconds } from "../docker/container";
 import { publishRenderedFile } from "../rendered-files";
 import {
   ALERTMANAGER_SECRETS_DIR,
@@ -116,7 +116,7 @@ export class Alerting extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 120,
       },
-      { parent: this },
+      { parent: this, ...FIXED_NAME },
     );
 
     const prom = MONITORING_ENDPOINTS.prometheus;
@@ -144,7 +144,7 @@ export class Alerting extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 120,
       },
-      { parent: this, dependsOn: [this.alertmanager] },
+      { parent: this, dependsOn: [this.alertmanager], ...FIXED_NAME },
     );
 
     this.registerOutputs({

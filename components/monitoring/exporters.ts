@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hardenedContainerArgs, seconds } from "../docker/container";
+import { FIXED_NAME, hardenedContainerArgs, seconds } from "../docker/container";
 import { publishRenderedFile } from "../rendered-files";
 import { BlackboxConfigInput, renderBlackboxConfig } from "./blackbox-config";
 import { MONITORING_IMAGES, MTAIL_IMAGE } from "./images";
@@ -80,7 +80,7 @@ export class Exporters extends pulumi.ComponentResource {
           },
           ...extra,
         },
-        { parent: this },
+        { parent: this, ...FIXED_NAME },
       );
       this.containers[endpoint] = container;
       return container;

@@ -1,6 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hardenedContainerArgs, imageRef, loopbackPort, seconds } from "../docker/container";
+import {
+  FIXED_NAME,
+  hardenedContainerArgs,
+  imageRef,
+  loopbackPort,
+  seconds,
+} from "../docker/container";
 import { publishRenderedFile } from "../rendered-files";
 import { configuredCertificate, selfSignedCertificate } from "./certificate";
 import {
@@ -102,7 +108,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 120,
       },
-      { parent: this, dependsOn: args.upstreams },
+      { parent: this, dependsOn: args.upstreams, ...FIXED_NAME },
     );
 
     this.registerOutputs({ container: this.container.id });

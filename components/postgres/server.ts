@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  FIXED_NAME,
   hardenedContainerArgs,
   imageRef,
   LOOPBACK,
@@ -126,7 +127,7 @@ export class PostgresServer extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 180,
       },
-      { parent: this, dependsOn: [this.volume] },
+      { parent: this, dependsOn: [this.volume], ...FIXED_NAME },
     );
 
     this.host = pulumi.output(name);

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hardenedContainerArgs, imageRef, seconds } from "../docker/container";
+import { FIXED_NAME, hardenedContainerArgs, imageRef, seconds } from "../docker/container";
 import { publishRenderedFile } from "../rendered-files";
 import { stackPassword } from "../secrets";
 import {
@@ -95,7 +95,7 @@ export class RedisServer extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 120,
       },
-      { parent: this, dependsOn: [this.volume] },
+      { parent: this, dependsOn: [this.volume], ...FIXED_NAME },
     );
 
     this.host = pulumi.output(name);
