@@ -34,8 +34,10 @@ LIMIT 50`,
       { shared_blks_read: { usage: "COUNTER", description: "Blocks read from disk" } },
     ],
   },
-  // Inserts, updates and deletes per table, and the scans that find missing indexes.
-  pg_stat_user_tables: {
+  // Inserts, updates and deletes per table, and the scans that find missing indexes. Not named
+  // pg_stat_user_tables: newer exporters (the image deployed) collect that prefix themselves, and
+  // the same name and labels twice would fail the whole scrape, which reads as Postgres down.
+  pg_table_activity: {
     query: `SELECT current_database() AS datname, schemaname, relname,
   seq_scan, COALESCE(idx_scan, 0) AS idx_scan, n_tup_ins, n_tup_upd, n_tup_del,
   n_live_tup, n_dead_tup,
