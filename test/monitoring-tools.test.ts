@@ -1,0 +1,815 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as net from "node:net";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { RESPONSE_BUDGETS } from "../components/monitoring/contract";
+import { Detection, seconds, worstCaseDetections } from "../components/monitoring/detection";
+import {
+  freePort,
+  portOpen,
+  requireBinary,
+  run,
+  ServerProcess,
+  startServer,
+  tempDir,
+} from "./support/processes";
+import { readRendered, renderedRuleFiles, renderedStack } from "./support/rendered";
+
+// The rendered monitoring files checked by Debian's builds of the tools that read them: promtool
+// 2.42, amtool and Alertmanager 0.25, blackbox_exporter 0.23 and mtail 3.0.0~rc50 (production runs
+// the newer releases of components/monitoring/images.ts, mtail excepted). Files are used as
+// rendered; only paths and listen addresses are adapted to the test machine.
+const PROMTOOL = "/usr/bin/promtool";
+const AMTOOL = "/usr/bin/amtool";
+const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
+const BLACKBOX = "/usr/bin/prometheus-blackbox-exporter";
+const MTAIL = "/usr/bin/mtail";
+const STACKS = ["dev", "prod"] as const;
+const UNIT_TESTS = path.join(__dirname, "promtool");
+const AREAS = fs
+  .readdirSync(UNIT_TESTS)
+  .filter((file) => file.endsWith(".test.yml"))
+  .map((file) => file.replace(/\.test\.yml$/, ""))
+  .sort();
+
+interface AlertRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+interface RuleFile {
+  groups: { name: string; interval: string; rules: AlertRule[] }[];
+}
+
+/** The alert rules of a rendered stack, by area. */
+function rulesByArea(out: string): Map<string, RuleFile> {
+  const files = renderedRuleFiles(out);
+  return new Map([...files].map(([area, text]) => [area, parse(text) as RuleFile]));
+}
+
+function allRules(out: string): AlertRule[] {
+  return [...rulesByArea(out).values()].flatMap((file) => file.groups.flatMap((g) => g.rules));
+}
+
+function ruleNamed(out: string, alert: string): AlertRule {
+  const rule = allRules(out).find((r) => r.alert === alert);
+  assert.ok(rule, `no rendered rule ${alert}`);
+  return rule;
+}
+
+interface AlertCase {
+  eval_time: string;
+  alertname: string;
+  exp_alerts?: { exp_labels?: Record<string, string>; exp_annotations?: unknown }[];
+}
+
+interface UnitTestFile {
+  rule_files: string[];
+  evaluation_interval?: string;
+  tests: { name?: string; interval?: string; alert_rule_test?: AlertCase[] }[];
+}
+
+function unitTestFile(area: string): UnitTestFile {
+  const text = fs.readFileSync(path.join(UNIT_TESTS, `${area}.test.yml`), "utf8");
+  return parse(text) as UnitTestFile;
+}
+
+function alertCases(area: string): AlertCase[] {
+  return unitTestFile(area).tests.flatMap((group) => group.alert_rule_test ?? []);
+}
+
+/** A copy of the rendered prometheus.yml whose rule_files glob finds a copy of the rules. */
+function prometheusWithLocalRules(out: string, dir: string): string {
+  const rules = path.join(dir, "rules");
+  fs.cpSync(path.join(out, "monitoring", "rules"), rules, { recursive: true });
+  const text = readRendered(out, "monitoring/prometheus.yml");
+  const glob = "/etc/prometheus/rules/*.yml";
+  assert.equal(text.split(glob).length, 2, `prometheus.yml should name ${glob} once`);
+  const file = path.join(dir, "prometheus.yml");
+  fs.writeFileSync(file, text.replace(glob, path.join(rules, "*.yml")));
+  return file;
+}
+
+describe("promtool 2.42 on the rendered Prometheus configuration", () => {
+  const dirs: string[] = [];
+
+  before(() => requireBinary(PROMTOOL, "prometheus"));
+  after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+  for (const stack of STACKS) {
+    it(`accepts ${stack}'s prometheus.yml together with the 9 rule files it loads`, async () => {
+      const out = await renderedStack(stack);
+      const dir = tempDir(`promtool-config-${stack}`);
+      dirs.push(dir);
+      const result = await run(PROMTOOL, ["check", "config", prometheusWithLocalRules(out, dir)]);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /SUCCESS: 9 rule files found/);
+      for (const [area, file] of rulesByArea(out)) {
+        const count = file.groups[0].rules.length;
+        const checked = new RegExp(`rules/${area}\\.yml\\n\\s+SUCCESS: ${count} rules found`);
+        assert.match(result.stdout, checked, `${area}.yml was not checked`);
+      }
+    });
+
+    it(`accepts every rule file of ${stack} on its own`, async () => {
+      const out = await renderedStack(stack);
+      const files = [...renderedRuleFiles(out).keys()].map((area) =>
+        path.join(out, "monitoring", "rules", `${area}.yml`),
+      );
+      assert.equal(files.length, 9);
+      const result = await run(PROMTOOL, ["check", "rules", ...files]);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.equal(result.stdout.match(/SUCCESS: \d+ rules found/g)?.length, 9, result.stdout);
+    });
+  }
+});
+
+// The unit tests in test/promtool are written against the dev stack, whose DB_POOL_MAX is 20.
+describe("promtool unit tests of the rendered alert rules (dev)", () => {
+  let out: string;
+  const dirs: string[] = [];
+
+  before(async () => {
+    requireBinary(PROMTOOL, "prometheus");
+    out = await renderedStack("dev");
+  });
+  after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+  it("has one unit-test file for every rule area and no other", () => {
+    assert.deepEqual(AREAS, [...renderedRuleFiles(out).keys()]);
+  });
+
+  for (const area of AREAS) {
+    it(`passes test/promtool/${area}.test.yml against rules/${area}.yml`, async () => {
+      const dir = tempDir(`promtool-${area}`);
+      dirs.push(dir);
+      fs.copyFileSync(
+        path.join(UNIT_TESTS, `${area}.test.yml`),
+        path.join(dir, `${area}.test.yml`),
+      );
+      fs.writeFileSync(path.join(dir, `${area}.yml`), renderedRuleFiles(out).get(area) ?? "");
+      const result = await run(PROMTOOL, ["test", "rules", path.join(dir, `${area}.test.yml`)]);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /SUCCESS/);
+    });
+  }
+
+  it("evaluates each file at its group's interval and gives every test group an interval", () => {
+    // promtool 2.42 evaluates every minute unless told, and loads no series without `interval`.
+    for (const area of AREAS) {
+      const tests = unitTestFile(area);
+      const group = rulesByArea(out).get(area)?.groups[0];
+      assert.deepEqual(tests.rule_files, [`${area}.yml`]);
+      assert.equal(tests.evaluation_interval, group?.interval, `${area}.test.yml`);
+      for (const test of tests.tests) {
+        assert.ok(test.interval, `${area}: "${test.name}" sets no interval`);
+      }
+    }
+  });
+
+  it("has a firing case with labels and a silent case for every alert", () => {
+    const missing: string[] = [];
+    for (const area of AREAS) {
+      const cases = alertCases(area);
+      for (const rule of rulesByArea(out).get(area)?.groups[0].rules ?? []) {
+        const own = cases.filter((c) => c.alertname === rule.alert);
+        const fires = own.some((c) => (c.exp_alerts ?? []).some((a) => a.exp_labels));
+        const silent = own.some((c) => (c.exp_alerts ?? []).length === 0);
+        if (!fires) {
+          missing.push(`${rule.alert} never fires`);
+        }
+        // Watchdog's expression is vector(1): there is no state in which it is silent.
+        if (!silent && rule.expr !== "vector(1)") {
+          missing.push(`${rule.alert} is never shown silent`);
+        }
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  it("tests only alerts that exist in the rules, naming them in exp_labels too", () => {
+    // promtool 2.42 replaces an alertname in exp_labels with the case's, so a wrong one passes.
+    const known = new Set(allRules(out).map((rule) => rule.alert));
+    for (const area of AREAS) {
+      for (const c of alertCases(area)) {
+        assert.ok(known.has(c.alertname), `${area}.test.yml tests unknown alert ${c.alertname}`);
+        for (const expected of c.exp_alerts ?? []) {
+          assert.equal(expected.exp_labels?.alertname, c.alertname, `${area}.test.yml`);
+        }
+      }
+    }
+  });
+});
+
+/** The runbook's escalation matrix, in route order; a row with `continue` lets later rows add. */
+const ESCALATION: {
+  when: string;
+  applies: (labels: Record<string, string>) => boolean;
+  receiver: string;
+  continue?: boolean;
+}[] = [
+  { when: "Watchdog", applies: (l) => l.alertname === "Watchdog", receiver: "watchdog" },
+  { when: "team payments", applies: (l) => l.team === "payments", receiver: "page-payments" },
+  {
+    when: "team security",
+    applies: (l) => l.team === "security",
+    receiver: "slack-security",
+    continue: true,
+  },
+  {
+    when: "team customer-success",
+    applies: (l) => l.team === "customer-success",
+    receiver: "slack-customer-success",
+  },
+  { when: "critical", applies: (l) => l.severity === "critical", receiver: "page-critical" },
+];
+/** Every other warning, and info, goes to the platform channel. */
+const FALLBACK_RECEIVER = "slack-platform";
+
+/** The receivers the matrix gives an alert, in route order, and the rows that chose them. */
+function escalate(labels: Record<string, string>): { receivers: string[]; rows: string[] } {
+  const chosen = [];
+  for (const row of ESCALATION) {
+    if (row.applies(labels)) {
+      chosen.push(row);
+      if (!row.continue) {
+        break;
+      }
+    }
+  }
+  return chosen.length > 0
+    ? { receivers: chosen.map((row) => row.receiver), rows: chosen.map((row) => row.when) }
+    : { receivers: [FALLBACK_RECEIVER], rows: ["any other alert"] };
+}
+
+interface AlertmanagerYml {
+  route: {
+    receiver: string;
+    group_wait?: string;
+    routes?: { receiver: string; group_wait?: string }[];
+  };
+  receivers: {
+    name: string;
+    pagerduty_configs?: { routing_key_file?: string; client?: string }[];
+    slack_configs?: { channel?: string }[];
+  }[];
+}
+
+/** Every key of a parsed YAML document, nested ones as `a.b.c`. */
+function keysOf(value: unknown, prefix = ""): string[] {
+  if (Array.isArray(value)) {
+    return value.flatMap((item) => keysOf(item, prefix));
+  }
+  if (value && typeof value === "object") {
+    return Object.entries(value).flatMap(([key, inner]) => [
+      `${prefix}${key}`,
+      ...keysOf(inner, `${prefix}${key}.`),
+    ]);
+  }
+  return [];
+}
+
+describe("amtool 0.25 on the rendered alertmanager.yml", () => {
+  before(() => requireBinary(AMTOOL, "prometheus-alertmanager"));
+
+  for (const stack of STACKS) {
+    // amtool 0.25 does not open *_file settings, so prod's is checked with its real paths.
+    it(`accepts ${stack}'s configuration with 6 receivers and 5 inhibit rules`, async () => {
+      const out = await renderedStack(stack);
+      const file = path.join(out, "monitoring", "alertmanager.yml");
+      const result = await run(AMTOOL, ["check-config", file]);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /SUCCESS/);
+      assert.match(result.stdout, / - 5 inhibit rules\n - 6 receivers\n/);
+    });
+
+    it(`routes every alert of ${stack}'s rules to the receivers of the escalation matrix`, async () => {
+      const out = await renderedStack(stack);
+      const file = path.join(out, "monitoring", "alertmanager.yml");
+      const rules = allRules(out);
+      const wrong = await Promise.all(
+        rules.map(async (rule) => {
+          const labels = { alertname: rule.alert, ...rule.labels };
+          const { receivers, rows } = escalate(labels);
+          const args = ["config", "routes", "test", `--config.file=${file}`];
+          args.push(`--verify.receivers=${receivers.join(",")}`);
+          args.push(...Object.entries(labels).map(([key, value]) => `${key}=${value}`));
+          const result = await run(AMTOOL, args);
+          const got = result.stdout.trim().split("\n")[0];
+          const why = `${rule.alert} (${rows.join(", ")}): expected ${receivers.join(",")}`;
+          return result.code === 0 ? [] : [`${why}, amtool says ${got}`];
+        }),
+      );
+      assert.deepEqual(wrong.flat(), []);
+
+      // Every receiver of the matrix is somebody's: a row no alert reaches is a stale row.
+      const reached = new Set(
+        rules.flatMap((r) => escalate({ alertname: r.alert, ...r.labels }).receivers),
+      );
+      const receivers = [...ESCALATION.map((row) => row.receiver), FALLBACK_RECEIVER];
+      assert.deepEqual(
+        receivers.filter((receiver) => !reached.has(receiver)),
+        [],
+      );
+    });
+  }
+
+  async function prodConfig(): Promise<AlertmanagerYml> {
+    const text = readRendered(await renderedStack("prod"), "monitoring/alertmanager.yml");
+    return parse(text) as AlertmanagerYml;
+  }
+
+  it("pages PagerDuty's waste-mgmt-production and #critical-incidents for critical alerts", async () => {
+    const page = (await prodConfig()).receivers.find((r) => r.name === "page-critical");
+    assert.equal(page?.pagerduty_configs?.length, 1);
+    assert.equal(page?.pagerduty_configs?.[0].client, "waste-mgmt-production");
+    assert.equal(
+      page?.pagerduty_configs?.[0].routing_key_file,
+      "/etc/alertmanager/secrets/pagerduty-waste-mgmt-production.key",
+    );
+    assert.deepEqual(
+      page?.slack_configs?.map((s) => s.channel),
+      ["#critical-incidents"],
+    );
+  });
+
+  it("sends payment alerts without waiting to group them", async () => {
+    const route = (await prodConfig()).route.routes?.find((r) => r.receiver === "page-payments");
+    assert.equal(route?.group_wait, "0s");
+  });
+
+  it("holds no secret inline in prod: credentials come from files only", async () => {
+    const text = readRendered(await renderedStack("prod"), "monitoring/alertmanager.yml");
+    const keys = keysOf(parse(text));
+    const inline = /(^|\.)(routing_key|service_key|api_url|slack_api_url|url|password)$/;
+    assert.deepEqual(
+      keys.filter((key) => inline.test(key)),
+      [],
+    );
+    const files = keys.filter((key) => key.endsWith("_file"));
+    assert.ok(
+      files.some((key) => key.endsWith("routing_key_file")),
+      keys.join(", "),
+    );
+    assert.ok(files.includes("global.slack_api_url_file"), keys.join(", "));
+    assert.doesNotMatch(text, /stand-in/, "a stand-in secret of the render leaked into the file");
+  });
+});
+
+interface HeldAlert {
+  labels: Record<string, string>;
+  fingerprint: string;
+  status: { state: string; inhibitedBy: string[] };
+}
+
+/** An alert named after a rendered rule, with the labels its expression keeps. */
+type Raised = [alertname: string, labels: Record<string, string>];
+
+// The causes and their consequences carry different instances, as they do in production: the
+// inhibit rules must not depend on an `equal` they do not have.
+const INHIBITIONS: { says: string; cause: Raised; muted: Raised }[] = [
+  {
+    says: "the backend's database check while PostgresDown is active",
+    cause: ["PostgresDown", { job: "postgres", instance: "postgres-exporter:9187" }],
+    muted: [
+      "BackendDatabaseCheckFailing",
+      {
+        job: "blackbox",
+        probe: "backend-database",
+        instance: "http://backend:3001/health/database",
+      },
+    ],
+  },
+  {
+    says: "the backend's Redis check while RedisDown is active",
+    cause: ["RedisDown", { job: "redis", instance: "redis-exporter:9121" }],
+    muted: [
+      "BackendRedisCheckFailing",
+      { job: "blackbox", probe: "backend-redis", instance: "http://backend:3001/health/redis" },
+    ],
+  },
+  {
+    says: "ApiLatencyHigh while BackendDown is active",
+    cause: [
+      "BackendDown",
+      { job: "blackbox", probe: "backend-health", instance: "http://backend:3001/health" },
+    ],
+    muted: ["ApiLatencyHigh", {}],
+  },
+  {
+    says: "TargetDown of cadvisor while TargetDown of the node exporter is active",
+    cause: ["TargetDown", { job: "node", instance: "node-exporter:9100" }],
+    muted: ["TargetDown", { job: "cadvisor", instance: "cadvisor:8080" }],
+  },
+];
+
+// Each case raises its alerts, checks them and resolves them again: Alertmanager names only the
+// first inhibiting alert it finds, so causes of different cases must not be active together.
+describe("a real Alertmanager 0.25 with dev's alertmanager.yml", () => {
+  let out = "";
+  let dir = "";
+  let alertmanager: ServerProcess | undefined;
+  let api = "";
+
+  before(async function () {
+    this.timeout(60000);
+    requireBinary(ALERTMANAGER, "prometheus-alertmanager");
+    out = await renderedStack("dev");
+    dir = tempDir("alertmanager");
+    const config = path.join(dir, "alertmanager.yml");
+    fs.copyFileSync(path.join(out, "monitoring", "alertmanager.yml"), config);
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}/api/v2`;
+    alertmanager = await startServer(
+      ALERTMANAGER,
+      [
+        `--config.file=${config}`,
+        `--storage.path=${path.join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        // An empty address turns clustering off, so nothing listens beyond the one port.
+        "--cluster.listen-address=",
+      ],
+      {
+        name: `Alertmanager on port ${port}`,
+        ready: async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok,
+      },
+    );
+  });
+
+  after(async () => {
+    await alertmanager?.stop();
+    if (dir) {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** The labels the rule gives the alert (severity, team), then the expression's own. */
+  function labelsOf([alertname, labels]: Raised): Record<string, string> {
+    return { alertname, ...ruleNamed(out, alertname).labels, ...labels };
+  }
+
+  async function post(alerts: Record<string, string>[], endsAt?: string): Promise<void> {
+    const response = await fetch(`${api}/alerts`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(alerts.map((labels) => ({ labels, ...(endsAt ? { endsAt } : {}) }))),
+    });
+    assert.equal(response.status, 200, await response.text());
+  }
+
+  /**
+   * Raises `alerts`, waits until the one at `index` is suppressed (the inhibitor reads new
+   * alerts asynchronously) or 10 s have passed, and returns what Alertmanager holds then, in
+   * the order raised. The alerts are resolved again afterwards.
+   */
+  async function held(alerts: Record<string, string>[], index: number): Promise<HeldAlert[]> {
+    await post(alerts);
+    try {
+      const same = (a: HeldAlert, labels: Record<string, string>) =>
+        Object.keys(labels).length === Object.keys(a.labels).length &&
+        Object.entries(labels).every(([key, value]) => a.labels[key] === value);
+      let found: (HeldAlert | undefined)[] = [];
+      const deadline = Date.now() + 10000;
+      do {
+        const all = (await (await fetch(`${api}/alerts`)).json()) as HeldAlert[];
+        found = alerts.map((labels) => all.find((a) => same(a, labels)));
+        if (found[index]?.status.state === "suppressed") {
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } while (Date.now() < deadline);
+      return found.map((alert, i) => {
+        assert.ok(alert, `Alertmanager holds no alert ${JSON.stringify(alerts[i])}`);
+        return alert;
+      });
+    } finally {
+      await post(alerts, new Date(Date.now() - 1000).toISOString());
+    }
+  }
+
+  for (const { says, cause, muted } of INHIBITIONS) {
+    it(`suppresses ${says}`, async () => {
+      const [source, target] = await held([labelsOf(cause), labelsOf(muted)], 1);
+      assert.equal(source.status.state, "active");
+      assert.deepEqual(source.status.inhibitedBy, []);
+      assert.equal(target.status.state, "suppressed");
+      assert.deepEqual(target.status.inhibitedBy, [source.fingerprint]);
+    });
+  }
+
+  it("suppresses a warning while a critical one of the same name and instance is active", async () => {
+    // No rendered rule has two severities; the pair stands for one that some day will.
+    const memory = labelsOf([
+      "HostHighMemoryUsage",
+      { job: "node", instance: "node-exporter:9100" },
+    ]);
+    const cpu = labelsOf(["HostHighCpuUsage", { instance: "node-exporter:9100" }]);
+    const [critical, warning, other] = await held(
+      [{ ...memory, severity: "critical" }, memory, cpu],
+      1,
+    );
+    assert.equal(critical.status.state, "active");
+    assert.equal(warning.status.state, "suppressed");
+    assert.deepEqual(warning.status.inhibitedBy, [critical.fingerprint]);
+    assert.equal(other.status.state, "active", "a warning of another name was muted too");
+  });
+});
+
+interface ScrapeJob {
+  scrape_timeout?: string;
+  params?: { module?: string[] };
+  static_configs?: { labels?: Record<string, string> }[];
+}
+
+/** The module and scrape timeout of the probe job that carries `probe`. */
+function probeJob(prometheusYml: string, probe: string): { module: string; timeout: number } {
+  const config = parse(prometheusYml) as { scrape_configs: ScrapeJob[] };
+  const job = config.scrape_configs.find((j) => j.static_configs?.[0]?.labels?.probe === probe);
+  const module = job?.params?.module?.[0];
+  assert.ok(job?.scrape_timeout && module, `no probe job for ${probe}`);
+  return { module, timeout: seconds(job.scrape_timeout) };
+}
+
+/** The samples of a Prometheus text exposition, by series name without labels. */
+function samples(text: string): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const match = /^([a-z_]+)(?:\{[^}]*\})? (\S+)$/.exec(line);
+    if (match) {
+      found.set(match[1], Number(match[2]));
+    }
+  }
+  return found;
+}
+
+describe("the blackbox exporter 0.23 with the rendered modules", () => {
+  let prometheusYml = "";
+  let exporter: ServerProcess | undefined;
+  let exporterPort = 0;
+  let target: http.Server | undefined;
+  let targetUrl = "";
+  const pending = new Set<NodeJS.Timeout>();
+
+  before(async function () {
+    this.timeout(60000);
+    requireBinary(BLACKBOX, "prometheus-blackbox-exporter");
+    const out = await renderedStack("dev");
+    prometheusYml = readRendered(out, "monitoring/prometheus.yml");
+
+    // A stand-in backend: /health answers at once, /slow after 7 s, between the two timeouts.
+    target = http.createServer((request, response) => {
+      if (request.url === "/slow") {
+        const timer = setTimeout(() => {
+          pending.delete(timer);
+          response.end("slow but fine");
+        }, 7000);
+        pending.add(timer);
+        return;
+      }
+      response.statusCode = request.url === "/health" ? 200 : 404;
+      response.end("ok");
+    });
+    await new Promise<void>((resolve) => target?.listen(0, "127.0.0.1", resolve));
+    targetUrl = `http://127.0.0.1:${(target.address() as net.AddressInfo).port}`;
+
+    exporterPort = await freePort();
+    exporter = await startServer(
+      BLACKBOX,
+      [
+        `--config.file=${path.join(out, "monitoring", "blackbox.yml")}`,
+        `--web.listen-address=127.0.0.1:${exporterPort}`,
+      ],
+      { name: `blackbox exporter on port ${exporterPort}`, ready: () => portOpen(exporterPort) },
+    );
+  });
+
+  after(async () => {
+    await exporter?.stop();
+    pending.forEach((timer) => clearTimeout(timer));
+    target?.closeAllConnections();
+    await new Promise((resolve) => (target ? target.close(resolve) : resolve(undefined)));
+  });
+
+  /** A probe as Prometheus sends it, with the probe job's scrape timeout in the header. */
+  async function probe(probeName: string, urlPath: string): Promise<Map<string, number>> {
+    const { module, timeout } = probeJob(prometheusYml, probeName);
+    const query = new URLSearchParams({ module, target: `${targetUrl}${urlPath}` });
+    const response = await fetch(`http://127.0.0.1:${exporterPort}/probe?${query}`, {
+      headers: { "X-Prometheus-Scrape-Timeout-Seconds": String(timeout) },
+      signal: AbortSignal.timeout(20000),
+    });
+    assert.equal(response.status, 200);
+    return samples(await response.text());
+  }
+
+  for (const stack of STACKS) {
+    it(`accepts ${stack}'s blackbox.yml with --config.check`, async () => {
+      const file = path.join(await renderedStack(stack), "monitoring", "blackbox.yml");
+      const result = await run(BLACKBOX, ["--config.check", `--config.file=${file}`]);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.match(result.stderr, /Config file is ok/);
+    });
+  }
+
+  it("uses http_2xx_5s under a 6 s scrape timeout for /health, and 10 s under 11 s for /health/database", () => {
+    // The scrape timeout minus blackbox's 0.5 s must not cut the runbook's timeout short.
+    assert.deepEqual(probeJob(prometheusYml, "backend-health"), {
+      module: "http_2xx_5s",
+      timeout: 6,
+    });
+    assert.deepEqual(probeJob(prometheusYml, "backend-database"), {
+      module: "http_2xx_10s",
+      timeout: 11,
+    });
+  });
+
+  it("reports success for a health endpoint answering 200", async () => {
+    const result = await probe("backend-health", "/health");
+    assert.equal(result.get("probe_success"), 1);
+    assert.equal(result.get("probe_http_status_code"), 200);
+  });
+
+  it("gives up on a 7 s answer at the health check's 5 s, within the scrape's 6 s", async function () {
+    this.timeout(20000);
+    const result = await probe("backend-health", "/slow");
+    assert.equal(result.get("probe_success"), 0);
+    const took = result.get("probe_duration_seconds") ?? NaN;
+    assert.ok(took >= 4.5 && took <= 7, `the probe gave up after ${took} s`);
+  });
+
+  it("waits out a 7 s answer within the database check's 10 s", async function () {
+    this.timeout(20000);
+    const result = await probe("backend-database", "/slow");
+    assert.equal(result.get("probe_success"), 1);
+    assert.equal(result.get("probe_http_status_code"), 200);
+  });
+});
+
+/** The JSON template of the access log in the rendered nginx.conf, `$variables` in place. */
+function accessLogTemplate(nginxConf: string): string {
+  const block = /log_format json escape=json\s+((?:'[^']*'\s*)+);/.exec(nginxConf);
+  assert.ok(block, "nginx.conf has no `log_format json escape=json`");
+  return [...block[1].matchAll(/'([^']*)'/g)].map((m) => m[1]).join("");
+}
+
+/** One access-log line as nginx writes it: variable values JSON-escaped, as escape=json does. */
+function accessLogLine(template: string, values: Record<string, string>): string {
+  const line = template.replace(/\$(\w+)/g, (_, name: string) =>
+    JSON.stringify(values[name] ?? "").slice(1, -1),
+  );
+  // Throws if a value broke the JSON, which nginx's escaping never lets happen.
+  JSON.parse(line);
+  return line;
+}
+
+/** The same line as Docker's json-file driver stores it, where the stack's mtail reads it. */
+function dockerLogLine(line: string): string {
+  return JSON.stringify({ log: `${line}\n`, stream: "stdout", time: "2025-03-01T10:00:00.1Z" });
+}
+
+interface MtailMetric {
+  LabelValues: { Labels: string[]; Value: { Value: number } }[];
+}
+
+describe("mtail 3.0.0~rc50 with the rendered nginx.mtail", () => {
+  let dir = "";
+  let template = "";
+  const requests: [number, string][] = [
+    [200, "/api/pickups"],
+    [200, "/"],
+    [200, "/api/routes?day=2025-03-01"],
+    [301, "/"],
+    [404, "/wp-login.php"],
+    [404, "/.env"],
+    [429, "/api/login"],
+    [500, "/api/invoices"],
+    [502, "/api/pickups"],
+    [502, "/api/pickups"],
+    [502, "/api/routes"],
+  ];
+  const expected = { "200": 3, "301": 1, "404": 2, "429": 1, "500": 1, "502": 3 };
+
+  before(async () => {
+    requireBinary(MTAIL, "mtail");
+    const out = await renderedStack("dev");
+    template = accessLogTemplate(readRendered(out, "nginx/nginx.conf"));
+    dir = tempDir("mtail");
+    fs.mkdirSync(path.join(dir, "progs"));
+    fs.copyFileSync(
+      path.join(out, "monitoring", "nginx.mtail"),
+      path.join(dir, "progs", "nginx.mtail"),
+    );
+  });
+
+  after(() => {
+    if (dir) {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  function lines(list: [number, string][]): string[] {
+    return list.map(([status, uri], i) =>
+      accessLogLine(template, {
+        time_iso8601: `2025-03-01T10:00:${String(i).padStart(2, "0")}+00:00`,
+        request_id: `${i}`.padStart(32, "0"),
+        remote_addr: "198.51.100.4",
+        request_method: "GET",
+        host: "app.wastemanagement.example",
+        request_uri: uri,
+        status: String(status),
+        body_bytes_sent: "512",
+        request_time: "0.012",
+      }),
+    );
+  }
+
+  /** Status counts mtail reports after reading `log` once from start to end. */
+  async function countsFor(name: string, log: string[]): Promise<Record<string, number>> {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, `${log.join("\n")}\n`);
+    const result = await run(MTAIL, [
+      ...["--one_shot", "--one_shot_format", "json", "--logtostderr"],
+      // One-shot mode still opens its HTTP port; a kernel-chosen one on loopback cannot clash.
+      ...["--address", "127.0.0.1", "--port", "0"],
+      ...["--progs", path.join(dir, "progs"), "--logs", file],
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const metrics = JSON.parse(result.stdout) as Record<string, MtailMetric[] | undefined>;
+    const values = metrics.nginx_http_responses_total?.[0]?.LabelValues ?? [];
+    return Object.fromEntries(values.map((v) => [v.Labels[0], v.Value.Value]));
+  }
+
+  it("counts every status of nginx's own JSON lines", async () => {
+    assert.deepEqual(await countsFor("access.log", lines(requests)), expected);
+  });
+
+  it("counts every status of the lines as Docker's json-file log holds them", async () => {
+    const docker = lines(requests).map(dockerLogLine);
+    assert.deepEqual(await countsFor("docker.log", docker), expected);
+  });
+
+  it("counts a request whose URI carries a forged status by its real status in Docker's log", async () => {
+    // A nginx line whose URI holds "status":"500" is counted as 500 in nginx's own format
+    // (mtail's pattern allows the escaped quotes); the stack reads Docker's form, where it is not.
+    const docker = lines([[404, '/?"status":"500"']]).map(dockerLogLine);
+    assert.deepEqual(await countsFor("forged.log", docker), { "404": 1 });
+  });
+});
+
+describe("worst-case time to page, from the rendered files", () => {
+  // By hand from the rendered files: the feeding job's scrape interval plus timeout, the group's
+  // evaluation interval, the rule's `for` and the route's group_wait.
+  const BREAKDOWN: Record<string, Omit<Detection, "alert">> = {
+    // backend job 10 s + 5 s; payments group every 10 s; no `for`; page-payments waits 0 s.
+    PaymentFailuresHigh: { scrape: 15, evaluation: 10, hold: 0, groupWait: 0, total: 25 },
+    // probe-backend-health 10 s + 6 s; availability every 10 s; for 20 s; page-critical 10 s.
+    BackendDown: { scrape: 16, evaluation: 10, hold: 20, groupWait: 10, total: 56 },
+    // redis job 10 s + 5 s; availability every 10 s; for 20 s; page-critical 10 s.
+    RedisDown: { scrape: 15, evaluation: 10, hold: 20, groupWait: 10, total: 55 },
+    // postgres job 15 s + the global 10 s; availability every 10 s; for 1m; page-critical 10 s.
+    PostgresDown: { scrape: 25, evaluation: 10, hold: 60, groupWait: 10, total: 105 },
+  };
+
+  for (const stack of STACKS) {
+    describe(stack, () => {
+      let detections: Detection[] = [];
+      let out = "";
+
+      before(async () => {
+        out = await renderedStack(stack);
+        detections = worstCaseDetections({
+          prometheus: readRendered(out, "monitoring/prometheus.yml"),
+          rules: [...renderedRuleFiles(out).values()],
+          alertmanager: readRendered(out, "monitoring/alertmanager.yml"),
+        });
+      });
+
+      it("has one detection per alert of the rules", () => {
+        const alerts = allRules(out).map((rule) => rule.alert);
+        assert.deepEqual(detections.map((d) => d.alert).sort(), alerts.sort());
+      });
+
+      for (const [alert, budget] of Object.entries(RESPONSE_BUDGETS)) {
+        it(`pages ${alert} within its budget of ${budget} s`, () => {
+          const detection = detections.find((d) => d.alert === alert);
+          assert.ok(detection, `${alert} has no detection`);
+          assert.ok(detection.total <= budget, `${alert}: ${detection.total} s > ${budget} s`);
+        });
+      }
+
+      it("adds up the four budgeted alerts as computed by hand", () => {
+        const budgeted = Object.keys(RESPONSE_BUDGETS).sort();
+        assert.deepEqual(budgeted, Object.keys(BREAKDOWN).sort());
+        for (const alert of budgeted) {
+          const detection = detections.find((d) => d.alert === alert);
+          assert.deepEqual(detection, { alert, ...BREAKDOWN[alert] });
+        }
+      });
+    });
+  }
+});
