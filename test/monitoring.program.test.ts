@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { receiverCredentialUploads } from "../components/monitoring/alerting";
 import { renderAlertmanagerConfig } from "../components/monitoring/alertmanager-config";
 import { renderBlackboxConfig } from "../components/monitoring/blackbox-config";
 import { MONITORING_IMAGES, MTAIL_IMAGE } from "../components/monitoring/images";
@@ -172,5 +174,23 @@ describe("the dev stack's monitoring on Pulumi's mock engine", () => {
         verifyPublicCertificate: false,
       }),
     });
+  });
+
+  it("uploads prod's receiver credentials as secrets that Alertmanager's nobody user can read", async () => {
+    const uploads = receiverCredentialUploads("https://hooks.slack.test/T0/B0/x", "routing-key");
+    assert.deepEqual(
+      uploads.map((u) => [u.file, u.permissions]),
+      [
+        ["/etc/alertmanager/secrets/slack-webhook-url", "0444"],
+        ["/etc/alertmanager/secrets/pagerduty-waste-mgmt-production.key", "0444"],
+      ],
+    );
+    for (const upload of uploads) {
+      assert.ok(
+        await pulumi.isSecret(pulumi.output(upload.content)),
+        "every credential is a secret",
+      );
+    }
+    assert.deepEqual(receiverCredentialUploads("", ""), []);
   });
 });

@@ -44,6 +44,25 @@ function healthProbe(port: number): docker.types.input.ContainerHealthcheck {
   };
 }
 
+/** Alertmanager's receiver credentials as secret files; an empty one leaves its file out. */
+export function receiverCredentialUploads(
+  slackWebhookUrl: string,
+  pagerdutyRoutingKey: string,
+): docker.types.input.ContainerUpload[] {
+  return [
+    [SECRET_FILES.slackWebhook, slackWebhookUrl],
+    [SECRET_FILES.pagerdutyRoutingKey, pagerdutyRoutingKey],
+  ]
+    .filter(([, value]) => value !== "")
+    .map(([file, value]) => ({
+      file: `${ALERTMANAGER_SECRETS_DIR}/${file}`,
+      content: pulumi.secret(value),
+      // Uploads belong to root and the image runs Alertmanager as nobody, so owner-only modes
+      // would leave the receivers without credentials; nothing else runs in this container.
+      permissions: "0444",
+    }));
+}
+
 /** Prometheus with the rule files, and Alertmanager with the escalation matrix. */
 export class Alerting extends pulumi.ComponentResource {
   public readonly prometheus: docker.Container;
@@ -83,16 +102,7 @@ export class Alerting extends pulumi.ComponentResource {
     const alertmanagerData = volume("alertmanager-data");
 
     const am = MONITORING_ENDPOINTS.alertmanager;
-    const secretFiles = [
-      [SECRET_FILES.slackWebhook, args.slackWebhookUrl],
-      [SECRET_FILES.pagerdutyRoutingKey, args.pagerdutyRoutingKey],
-    ]
-      .filter(([, value]) => value !== "")
-      .map(([file, value]) => ({
-        file: `${ALERTMANAGER_SECRETS_DIR}/${file}`,
-        content: pulumi.secret(value),
-        permissions: "0400",
-      }));
+    const secretFiles = receiverCredentialUploads(args.slackWebhookUrl, args.pagerdutyRoutingKey);
     this.alertmanager = new docker.Container(
       `${name}-alertmanager`,
       {
