@@ -1,9 +1,13 @@
+import * as pulumi from "@pulumi/pulumi";
 import { BACKEND, backendArgs, FRONTEND, frontendArgs } from "./components/app/services";
 import { WebService } from "./components/app/web-service";
 import { loadSettings } from "./components/config/load";
 import { parseSize, toMegabytes } from "./components/config/sizes";
 import { StackNetworks } from "./components/network";
 import { CLOUDFLARE_RANGES } from "./components/nginx/cloudflare";
+import { GrafanaDashboards } from "./components/grafana/dashboards";
+import { GrafanaServer } from "./components/grafana/server";
+import { GRAFANA_LOCAL_URL } from "./components/grafana/settings";
 import { Alerting } from "./components/monitoring/alerting";
 import { Exporters } from "./components/monitoring/exporters";
 import { address, MONITORING_ENDPOINTS } from "./components/monitoring/ports";
@@ -154,7 +158,7 @@ const exporters = new Exporters("exporters", {
 
 // In prod the probe goes through Cloudflare like a customer; dev has no public name to call.
 const origin = `https://${NGINX_NAME}:${NGINX_CONTAINER_PORTS.https}/`;
-new Alerting(
+const alerting = new Alerting(
   "alerting",
   {
     prometheus: {
@@ -189,6 +193,29 @@ new Alerting(
   { dependsOn: Object.values(exporters.containers) },
 );
 
+// With a Grafana Cloud stack configured, the stack runs no Grafana and manages the Cloud one.
+const grafanaServer =
+  settings.grafanaCloudUrl === ""
+    ? new GrafanaServer("grafana", {
+        memoryMb: megabytes(settings.grafanaMemory),
+        adminPassword: settings.grafanaAdminPassword,
+        monitoringNetwork: networks.monitoring,
+        protectData: isProd,
+      })
+    : undefined;
+new GrafanaDashboards(
+  "dashboards",
+  {
+    endpoint: grafanaServer?.endpoint ?? {
+      url: settings.grafanaCloudUrl,
+      auth: pulumi.secret(settings.grafanaCloudToken),
+    },
+    dashboards: { poolMax: settings.backendDbPoolMax },
+    dependsOn: grafanaServer ? [grafanaServer.container] : [],
+  },
+  { dependsOn: [alerting] },
+);
+
 /** Where people and tools reach the stack; none of these values is a secret. */
 export const url = publicUrl;
 export const databaseName = access.database.name;
@@ -200,4 +227,5 @@ export const localEndpoints = {
   nginxStatus: `http://127.0.0.1:${settings.nginxStatusPort}/nginx_status`,
   prometheus: `http://127.0.0.1:${MONITORING_ENDPOINTS.prometheus.port}`,
   alertmanager: `http://127.0.0.1:${MONITORING_ENDPOINTS.alertmanager.port}`,
+  grafana: settings.grafanaCloudUrl === "" ? GRAFANA_LOCAL_URL : settings.grafanaCloudUrl,
 };

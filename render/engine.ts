@@ -13,7 +13,13 @@ export interface RecordedResource {
   /** Inputs as the engine received them; secrets still wrapped (see `isSecretValue`). */
   inputs: Record<string, unknown>;
   /** Resource options that change how the engine replaces or deletes it. */
-  options: { deleteBeforeReplace: boolean; protect: boolean; retainOnDelete: boolean };
+  options: {
+    deleteBeforeReplace: boolean;
+    protect: boolean;
+    retainOnDelete: boolean;
+    /** The provider reference (`urn::id`) the resource is managed with, default or explicit. */
+    provider?: string;
+  };
 }
 
 // The wire form of a secret, as `deserializeProperties` leaves it inside mock inputs.
@@ -89,6 +95,7 @@ interface RegisterRequest {
   getDeletebeforereplace(): boolean;
   getProtect(): boolean;
   getRetainondelete(): boolean;
+  getProvider(): string;
 }
 
 interface Monitor {
@@ -159,6 +166,7 @@ export async function installMockEngine(
       deleteBeforeReplace: request.getDeletebeforereplace(),
       protect: request.getProtect(),
       retainOnDelete: request.getRetainondelete(),
+      provider: request.getProvider() || undefined,
     };
     placement.set(`${request.getType()}::${request.getName()}`, { urn, parent, options });
     return register(request, callback);

@@ -142,6 +142,35 @@ describe("configuration validation", () => {
     }
   });
 
+  it("requires the Grafana Cloud token when a Cloud URL is set, naming both keys", () => {
+    assert.deepEqual(problemsOf({ grafanaCloudUrl: "https://waste.grafana.net" }), [
+      "grafanaCloudToken: must be set when grafanaCloudUrl is: the stack manages the Cloud stack's dashboards with it",
+    ]);
+    assert.deepEqual(
+      validate({ grafanaCloudUrl: "https://waste.grafana.net", grafanaCloudToken: "glsa_x" })
+        .problems,
+      [],
+    );
+  });
+
+  it("refuses a Grafana Cloud URL that is not https, and a token without a URL", () => {
+    assert.deepEqual(
+      problemsOf({ grafanaCloudUrl: "http://waste.grafana.net/d", grafanaCloudToken: "glsa_x" }),
+      [
+        'grafanaCloudUrl: must be the https:// URL of the Grafana Cloud stack, or empty (got "http://waste.grafana.net/d")',
+      ],
+    );
+    assert.deepEqual(problemsOf({ grafanaCloudToken: "glsa_secret" }), [
+      "grafanaCloudUrl: must be set when grafanaCloudToken is, or the token goes unused",
+    ]);
+  });
+
+  it("refuses a short Grafana admin password without echoing it", () => {
+    assert.deepEqual(problemsOf({ grafanaAdminPassword: "short-one" }), [
+      "grafanaAdminPassword: must be at least 16 characters, or empty to have one generated",
+    ]);
+  });
+
   it("throws one ConfigError that Pulumi prints without a stack trace", () => {
     const config = {
       name: "waste-management",

@@ -60,11 +60,13 @@ describe("the dev stack on Pulumi's mock engine", () => {
       "waste:edge:EdgeProxy": 1,
       "waste:monitoring:Exporters": 1,
       "waste:monitoring:Alerting": 1,
+      "waste:monitoring:GrafanaServer": 1,
+      "waste:monitoring:GrafanaDashboards": 1,
       "docker:index/network:Network": 4,
-      "docker:index/volume:Volume": 4,
-      "docker:index/container:Container": 14,
+      "docker:index/volume:Volume": 5,
+      "docker:index/container:Container": 15,
       "docker:index/image:Image": 1,
-      "random:index/randomPassword:RandomPassword": 6,
+      "random:index/randomPassword:RandomPassword": 7,
       "tls:index/privateKey:PrivateKey": 1,
       "tls:index/selfSignedCert:SelfSignedCert": 1,
       "pulumi:providers:postgresql": 1,
@@ -73,6 +75,10 @@ describe("the dev stack on Pulumi's mock engine", () => {
       "postgresql:index/extension:Extension": 2,
       "postgresql:index/grant:Grant": 8,
       "postgresql:index/defaultPrivileges:DefaultPrivileges": 2,
+      "pulumi:providers:grafana": 1,
+      "grafana:oss/folder:Folder": 1,
+      "grafana:oss/dataSource:DataSource": 1,
+      "grafana:oss/dashboard:Dashboard": 3,
     });
   });
 
@@ -174,6 +180,7 @@ describe("the dev stack on Pulumi's mock engine", () => {
       "alerting-prometheus 127.0.0.1:9090->9090",
       "backend-container 127.0.0.1:3001->3001",
       "frontend-container 127.0.0.1:3000->3000",
+      "grafana-container 127.0.0.1:3004->3000",
       "nginx-container 0.0.0.0:8080->80",
       "nginx-container 0.0.0.0:8443->443",
       "nginx-container 127.0.0.1:8081->8081",
@@ -219,6 +226,7 @@ describe("the dev stack on Pulumi's mock engine", () => {
     assert.deepEqual(
       ofType("docker:index/volume:Volume").map((v) => v.inputs),
       [
+        { name: "grafana-data" },
         { name: "postgres-data", labels: [{ label: "waste.backup", value: "pgbackrest" }] },
         { name: "redis-data", labels: [{ label: "waste.backup", value: "redis-rdb" }] },
         { name: "alerting-prometheus-data" },
@@ -406,6 +414,8 @@ describe("secrets on the mock engine", () => {
     ["database-app", "password"],
     ["database-reporting", "password"],
     ["database-monitoring", "password"],
+    ["grafana-container", "envs"],
+    ["dashboards-provider", "auth"],
   ];
 
   for (const [name, key] of secretInputs) {
@@ -418,7 +428,7 @@ describe("secrets on the mock engine", () => {
     const generated = ofType("random:index/randomPassword:RandomPassword").map((r) =>
       mockPassword(r.name),
     );
-    assert.equal(generated.length, 6);
+    assert.equal(generated.length, 7);
     const redacted = JSON.stringify(resources.map((r) => redactSecrets(r.inputs)));
     for (const secret of [...generated, "PRIVATE KEY"]) {
       assert.ok(!redacted.includes(secret), `${secret} appears outside a secret`);
@@ -443,6 +453,7 @@ describe("secrets on the mock engine", () => {
         nginxStatus: "http://127.0.0.1:8081/nginx_status",
         prometheus: "http://127.0.0.1:9090",
         alertmanager: "http://127.0.0.1:9093",
+        grafana: "http://127.0.0.1:3004",
       },
     });
   });

@@ -53,6 +53,9 @@ for (const stack of ["dev", "prod"]) {
 
     it("writes resources.json and every rendered configuration file", () => {
       assert.deepEqual(filesUnder(out), [
+        "dashboards/database-performance.json",
+        "dashboards/production-overview.json",
+        "dashboards/services.json",
         "monitoring/alertmanager.yml",
         "monitoring/blackbox.yml",
         "monitoring/nginx.mtail",
@@ -143,7 +146,7 @@ describe("npm run render -- prod, in particular", () => {
     const entries = JSON.parse(
       fs.readFileSync(path.join(out, "resources.json"), "utf8"),
     ) as Entry[];
-    assert.equal(entries.filter((e) => e.type === "docker:index/volume:Volume").length, 4);
+    assert.equal(entries.filter((e) => e.type === "docker:index/volume:Volume").length, 5);
     assert.equal(
       entries.filter((e) => e.type === "tls:index/selfSignedCert:SelfSignedCert").length,
       0,

@@ -213,7 +213,22 @@ function crossCheck(v: SettingValues): ConfigProblem[] {
   if (v.slackWebhookUrl !== "" && !/^https:\/\/\S+$/.test(v.slackWebhookUrl)) {
     problem("slackWebhookUrl", "must be an https:// webhook URL");
   }
-  for (const key of ["postgresPassword", "redisPassword"] as const) {
+  if (v.grafanaCloudUrl !== "" && !/^https:\/\/[^\s/]+\/?$/.test(v.grafanaCloudUrl)) {
+    problem(
+      "grafanaCloudUrl",
+      `must be the https:// URL of the Grafana Cloud stack, or empty (got "${v.grafanaCloudUrl}")`,
+    );
+  }
+  if (v.grafanaCloudUrl !== "" && v.grafanaCloudToken === "") {
+    problem(
+      "grafanaCloudToken",
+      "must be set when grafanaCloudUrl is: the stack manages the Cloud stack's dashboards with it",
+    );
+  }
+  if (v.grafanaCloudUrl === "" && v.grafanaCloudToken !== "") {
+    problem("grafanaCloudUrl", "must be set when grafanaCloudToken is, or the token goes unused");
+  }
+  for (const key of ["postgresPassword", "redisPassword", "grafanaAdminPassword"] as const) {
     if (v[key] !== "" && v[key].length < 16) {
       problem(key, "must be at least 16 characters, or empty to have one generated");
     }

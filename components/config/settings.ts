@@ -171,6 +171,35 @@ export const SETTINGS = {
     default: "docs/runbook.md",
     schema: z.string().min(1, "must not be empty"),
   }),
+  grafanaMemory: setting({
+    type: "string",
+    description: "Memory limit of the Grafana container.",
+    default: "512m",
+    schema: field.size,
+  }),
+  grafanaAdminPassword: setting({
+    type: "string",
+    description:
+      "Password of Grafana's admin user; empty means one is generated. Read only when Grafana's volume is new. Set with --secret.",
+    default: "",
+    schema: optionalSecret,
+    secret: true,
+  }),
+  grafanaCloudUrl: setting({
+    type: "string",
+    description:
+      "URL of a Grafana Cloud stack (https://<stack>.grafana.net) to manage instead of running Grafana; empty runs Grafana on the host.",
+    default: "",
+    schema: z.string(),
+  }),
+  grafanaCloudToken: setting({
+    type: "string",
+    description:
+      "Service-account token of the Grafana Cloud stack in grafanaCloudUrl, with the Editor role. Set with --secret.",
+    default: "",
+    schema: optionalSecret,
+    secret: true,
+  }),
   postgresImage: setting({
     type: "string",
     description: "PostgreSQL with PostGIS image repository.",

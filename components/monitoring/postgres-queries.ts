@@ -4,7 +4,7 @@ import { stringify } from "yaml";
  * postgres_exporter's extra queries: what the runbook inspects by hand today. Each metric is named
  * `<query key>_<column>`; columns marked LABEL become labels.
  */
-const QUERIES = {
+export const POSTGRES_QUERIES = {
   // The slowest statements by total time, with the time split PostGIS work shows up in.
   pg_stat_statements_top: {
     query: `SELECT d.datname, r.rolname AS usename, s.queryid::text AS queryid,
@@ -69,12 +69,62 @@ GROUP BY usename, state`,
       { count: { usage: "GAUGE", description: "Open connections" } },
     ],
   },
+  // WAL archiving as pg_stat_archiver counts it: the runbook's point-in-time recovery needs every
+  // segment archived. The age is NaN until the first segment is archived.
+  pg_wal_archiving: {
+    query: `SELECT archived_count, failed_count,
+  EXTRACT(EPOCH FROM now() - last_archived_time) AS last_archived_age_seconds
+FROM pg_stat_archiver`,
+    metrics: [
+      { archived_count: { usage: "COUNTER", description: "WAL segments archived" } },
+      { failed_count: { usage: "COUNTER", description: "Failed attempts to archive a segment" } },
+      {
+        last_archived_age_seconds: {
+          usage: "GAUGE",
+          description: "Seconds since the last segment was archived",
+        },
+      },
+    ],
+  },
+  // Spatial work: the statements that call each PostGIS function (ST_*), with their calls and
+  // time. A statement calling two functions counts for both.
+  pg_postgis_statements: {
+    query: `SELECT d.datname, f.name AS function,
+  sum(s.calls) AS calls, sum(s.total_exec_time) / 1000 AS total_seconds
+FROM pg_stat_statements s
+JOIN pg_database d ON d.oid = s.dbid
+CROSS JOIN LATERAL (
+  SELECT DISTINCT lower(m[1]) AS name
+  FROM regexp_matches(s.query, '\\m(st_[a-z0-9_]+)\\s*\\(', 'gi') AS m
+) f
+GROUP BY d.datname, f.name`,
+    metrics: [
+      { datname: { usage: "LABEL", description: "Database" } },
+      { function: { usage: "LABEL", description: "PostGIS function, in lower case" } },
+      { calls: { usage: "COUNTER", description: "Runs of statements calling the function" } },
+      { total_seconds: { usage: "COUNTER", description: "Seconds spent in those statements" } },
+    ],
+  },
 } as const;
+
+/** The metric names postgres_exporter makes of the queries file: `<query>_<column>`. */
+export function postgresQueryMetricNames(): string[] {
+  type Column = { usage: string; description: string };
+  const queries: [string, { metrics: readonly Record<string, Column>[] }][] =
+    Object.entries(POSTGRES_QUERIES);
+  return queries.flatMap(([query, spec]) =>
+    spec.metrics.flatMap((metric) =>
+      Object.entries(metric)
+        .filter(([, column]) => column.usage !== "LABEL")
+        .map(([column]) => `${query}_${column}`),
+    ),
+  );
+}
 
 /** The queries file postgres_exporter reads with --extend.query-path. */
 export function renderPostgresQueries(): string {
   return [
     "# Rendered by the waste-management stack; a deploy overwrites local edits.",
-    stringify(QUERIES, { lineWidth: 0 }),
+    stringify(POSTGRES_QUERIES, { lineWidth: 0 }),
   ].join("\n");
 }

@@ -4,10 +4,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { MONITORING_ENDPOINTS } from "../../components/monitoring/ports";
+import { NGINX_CONTAINER_PORTS } from "../../components/nginx/settings";
 import { DATABASE_NAME, ROLES } from "../../components/postgres/access";
 import { renderPostgresHba } from "../../components/postgres/settings";
 import { REDIS_MONITORING_USER, renderRedisAcl } from "../../components/redis/settings";
 import { BackendStandIn } from "./backend-stand-in";
+import { NginxStub, startNginxExporter, startNginxStub, startNodeExporter } from "./host-exporters";
 import { ok, PostgresCluster } from "./postgres-cluster";
 import { freePort, requireBinary, ServerProcess, startServer, tempDir, waitFor } from "./processes";
 import { readRendered } from "./rendered";
@@ -23,6 +25,10 @@ const REDIS_EXPORTER = "/usr/bin/prometheus-redis-exporter";
 export type DrillAlert = "BackendDown" | "RedisDown" | "PostgresDown";
 
 export const DRILL_ALERTS: DrillAlert[] = ["BackendDown", "RedisDown", "PostgresDown"];
+
+/** The exporters and servers the drill runs whose /metrics the catalogue is checked against. */
+export type DrillMetricsEndpoint =
+  "prometheus" | "alertmanager" | "blackbox" | "postgres" | "redis" | "node" | "nginx";
 
 interface Target {
   /** PromQL that returns a sample once Prometheus has seen the service healthy. */
@@ -65,7 +71,8 @@ export function adaptPrometheusConfig(
   const hosts = new Set<string>();
   for (const job of config.scrape_configs) {
     for (const target of job.static_configs?.flatMap((c) => c.targets) ?? []) {
-      hosts.add(new URL(target.includes("://") ? target : `tcp://${target}`).host);
+      // Not URL's host: it drops a default port, and a bare `nginx` would match the job name.
+      hosts.add(/^(?:[a-z]+:\/\/)?([^/]+)/.exec(target)?.[1] ?? target);
     }
     for (const relabel of job.relabel_configs ?? []) {
       if (relabel.target_label === "__address__" && relabel.replacement) {
@@ -86,7 +93,8 @@ export function adaptPrometheusConfig(
 
 /**
  * The monitoring path of the dev stack on loopback: PostgreSQL and Redis with their rendered
- * settings, postgres_exporter, redis_exporter and the blackbox exporter, Prometheus with the
+ * settings, postgres_exporter, redis_exporter, the blackbox exporter, node_exporter and the nginx
+ * exporter on a minimal nginx (stub_status and a TLS port to probe), Prometheus with the
  * rendered scrape configuration and rules, Alertmanager with the rendered routes, and a stand-in
  * for the backend. Only addresses, ports and directories differ from the stack.
  */
@@ -100,6 +108,9 @@ export class MonitoringDrill {
   private dir = "";
   private prometheusUrl = "";
   private alertmanagerUrl = "";
+  private nginxStub: NginxStub | undefined;
+  /** `host:port` of each process whose /metrics the drill serves. */
+  readonly endpoints = {} as Record<DrillMetricsEndpoint, string>;
 
   /** Starts every process; on failure, stops what was started before raising. */
   static async start(rendered: string): Promise<MonitoringDrill> {
@@ -148,8 +159,11 @@ export class MonitoringDrill {
       "creating the monitoring role",
     );
     ok(
-      await postgres.superuser(DATABASE_NAME, "CREATE EXTENSION pg_stat_statements;"),
-      "creating pg_stat_statements",
+      await postgres.superuser(
+        DATABASE_NAME,
+        "CREATE EXTENSION pg_stat_statements; CREATE EXTENSION postgis;",
+      ),
+      "creating pg_stat_statements and PostGIS",
     );
 
     // Redis with the rendered settings and ACL; only the exporter's user matters here.
@@ -176,6 +190,8 @@ export class MonitoringDrill {
       blackbox: await freePort(),
       postgres: await freePort(),
       redis: await freePort(),
+      node: await freePort(),
+      nginx: await freePort(),
     };
     const loopback = (port: number) => `127.0.0.1:${port}`;
 
@@ -229,6 +245,17 @@ export class MonitoringDrill {
       ),
     );
 
+    // The host's exporter, and nginx's on a real stub_status; the TLS port is there to be probed.
+    this.nginxStub = await startNginxStub(this.dir);
+    this.processes.push(
+      this.nginxStub.process,
+      await startNodeExporter(loopback(ports.node)),
+      await startNginxExporter(this.nginxStub.statusUrl, loopback(ports.nginx)),
+    );
+    for (const name of Object.keys(ports) as DrillMetricsEndpoint[]) {
+      this.endpoints[name] = loopback(ports[name]);
+    }
+
     const rulesDir = path.join(this.dir, "rules");
     fs.mkdirSync(rulesDir);
     for (const rule of fs.readdirSync(path.join(rendered, "monitoring", "rules"))) {
@@ -244,6 +271,10 @@ export class MonitoringDrill {
         [endpoint("blackbox")]: loopback(ports.blackbox),
         [endpoint("postgres")]: loopback(ports.postgres),
         [endpoint("redis")]: loopback(ports.redis),
+        [endpoint("node")]: loopback(ports.node),
+        [endpoint("nginx")]: loopback(ports.nginx),
+        // The certificate probes read the stub's TLS listener in place of nginx's.
+        [`nginx:${NGINX_CONTAINER_PORTS.https}`]: this.nginxStub.tlsAddress,
         "backend:3001": backend.address,
       },
       loopback(await freePort()),
@@ -281,6 +312,35 @@ export class MonitoringDrill {
       stop: () => postgres.stop(),
       restore: () => postgres.restart(),
     });
+  }
+
+  /** The URL of the drill's Prometheus, for instant queries. */
+  get prometheus(): string {
+    return this.prometheusUrl;
+  }
+
+  /** `host:port` of the backend stand-in and of the nginx stub's TLS listener, to probe. */
+  get probeTargets(): { backend: string; tls: string } {
+    assert.ok(this.backend && this.nginxStub, "the drill is not running");
+    return { backend: this.backend.address, tls: this.nginxStub.tlsAddress };
+  }
+
+  /** Runs SQL as the superuser in the application's database, as the backend's work would. */
+  async sql(statements: string): Promise<string> {
+    assert.ok(this.postgres, "the drill is not running");
+    return ok(await this.postgres.superuser(DATABASE_NAME, statements), statements);
+  }
+
+  /** Waits until Prometheus has scraped every job the drill runs, and probed the certificate. */
+  async scrapedOnce(limitSeconds: number): Promise<void> {
+    const jobs = ["prometheus", "alertmanager", "node", "postgres", "redis", "nginx", "backend"];
+    const query = `count(up{job=~"${jobs.join("|")}"} == 1) == ${jobs.length}
+and on () count(probe_ssl_earliest_cert_expiry) > 0`;
+    await waitFor(
+      "Prometheus to scrape every job of the drill",
+      () => this.hasSample(query),
+      limitSeconds * 1000,
+    );
   }
 
   /** True once Prometheus returns at least one sample for `query`. */

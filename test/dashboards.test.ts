@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { THRESHOLDS } from "../components/monitoring/contract";
+import { DATASOURCE } from "../dashboards";
+import { DashboardModel, DashboardPanel, panelsOf, renderedDashboards } from "./support/promql";
+import { renderedStack } from "./support/rendered";
+
+/** The backend's DB_POOL_MAX in each stack file. */
+const POOL_MAX = { dev: 20, prod: 40 } as const;
+
+/** Panels that mirror an alert, and the contract's figures their colours change at. */
+const MIRRORED: Record<string, number[]> = {
+  "Host CPU busy": [THRESHOLDS.cpuPercent],
+  "Host memory in use": [THRESHOLDS.memoryPercent],
+  "Root disk free": [THRESHOLDS.diskFreePercent],
+  "Days until the certificate expires": [
+    THRESHOLDS.certificateCriticalDays,
+    THRESHOLDS.certificateWarningDays,
+  ],
+  "API error ratio": [THRESHOLDS.apiErrorRatio],
+  "API latency": [THRESHOLDS.apiP95Seconds],
+  "Failed logins": [THRESHOLDS.authFailuresPerMinute],
+  "Payment failure ratio": [THRESHOLDS.paymentFailureRatio],
+  "Backend pool in use": [THRESHOLDS.poolUsageRatio],
+  "max_connections in use": [THRESHOLDS.connectionUsageRatio],
+  "nginx 4xx per second": [THRESHOLDS.nginx4xxPerSecond],
+  "nginx 5xx per second": [THRESHOLDS.nginx5xxPerSecond],
+};
+
+function steps(panel: DashboardPanel): (number | null)[] {
+  return (panel.fieldConfig?.defaults.thresholds?.steps ?? []).map((step) => step.value);
+}
+
+for (const stack of ["dev", "prod"] as const) {
+  describe(`the rendered dashboards of ${stack}`, () => {
+    let dashboards: Map<string, DashboardModel>;
+    let panels: DashboardPanel[];
+
+    before(async () => {
+      dashboards = renderedDashboards(await renderedStack(stack));
+      panels = [...dashboards.values()].flatMap(panelsOf);
+    });
+
+    it("are the runbook's three, with their uids and refresh intervals", () => {
+      const found = [...dashboards].map(([file, model]) => [file, model.uid, model.refresh]);
+      assert.deepEqual(found, [
+        ["database-performance", "database-performance", "15s"],
+        ["production-overview", "production-overview", "30s"],
+        ["services", "services", "30s"],
+      ]);
+    });
+
+    it("are read-only in Grafana, since a deploy overwrites them", () => {
+      for (const model of dashboards.values()) {
+        assert.equal(model.editable, false, model.uid);
+      }
+    });
+
+    it("give every panel a title, a description and a unit", () => {
+      assert.ok(panels.length > 40);
+      for (const panel of panels) {
+        assert.ok(panel.title, `a ${panel.type} panel has no title`);
+        assert.ok((panel.description ?? "").length > 20, `${panel.title} has no description`);
+        assert.ok(panel.fieldConfig?.defaults.unit, `${panel.title} has no unit`);
+      }
+    });
+
+    it("number their panels and rows uniquely, from 1", () => {
+      for (const model of dashboards.values()) {
+        const ids = model.panels.map((panel) => panel.id);
+        assert.deepEqual(
+          ids,
+          ids.map((_, i) => i + 1),
+          model.uid,
+        );
+      }
+    });
+
+    it("read every query from the stack's Prometheus datasource", () => {
+      for (const panel of panels) {
+        assert.ok((panel.targets ?? []).length > 0, `${panel.title} has no query`);
+        const sources = (panel as { datasource?: unknown }).datasource;
+        assert.deepEqual(sources, DATASOURCE, panel.title);
+      }
+    });
+
+    it("colour the panels of alerts at the contract's thresholds", () => {
+      for (const [title, figures] of Object.entries(MIRRORED)) {
+        const panel = panels.find((p) => p.title === title);
+        assert.ok(panel, `no panel ${title}`);
+        assert.deepEqual(steps(panel), [null, ...figures], title);
+      }
+    });
+
+    it("draw the backend's pool size from the stack's DB_POOL_MAX", () => {
+      const panel = panels.find((p) => p.title === "Backend connections");
+      assert.deepEqual(panel && steps(panel), [null, POOL_MAX[stack]]);
+      const pool = panels.find((p) => p.title === "Backend pool in use");
+      assert.match(pool?.targets?.[0].expr ?? "", new RegExp(`/ ${POOL_MAX[stack]}$`));
+    });
+
+    it("use no threshold that is not a figure of the contract or the pool size", () => {
+      const allowed = new Set<number>([...Object.values(THRESHOLDS), POOL_MAX[stack]]);
+      for (const panel of panels) {
+        for (const value of steps(panel).filter((v) => v !== null)) {
+          assert.ok(allowed.has(value), `${panel.title} changes colour at ${value}`);
+        }
+      }
+    });
+  });
+}

@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DASHBOARD_FOLDER, prometheusJsonData } from "../components/grafana/dashboards";
+import { GRAFANA_IMAGE } from "../components/grafana/settings";
+import { buildDashboards, dashboardJson } from "../dashboards";
+import { isSecretValue, mockPassword, RecordedResource } from "../render/engine";
+import { CommandResult, run, tempDir } from "./support/processes";
+import { devProgram, one, plainInputs } from "./support/program";
+
+let resources: RecordedResource[];
+
+before(async () => {
+  ({ resources } = await devProgram());
+});
+
+const ADMIN_PASSWORD = mockPassword("grafana-admin-password");
+
+describe("the dev stack's Grafana on Pulumi's mock engine", () => {
+  it("runs Grafana 11 on 127.0.0.1:3004 with its volume, on the monitoring network", () => {
+    const inputs = plainInputs(one(resources, "grafana-container"));
+    assert.equal(inputs.image, GRAFANA_IMAGE);
+    assert.match(GRAFANA_IMAGE, /^grafana\/grafana:11\.\d+\.\d+$/);
+    assert.equal(inputs.name, "grafana");
+    assert.equal(inputs.memory, 512);
+    assert.deepEqual(inputs.ports, [
+      { internal: 3000, external: 3004, ip: "127.0.0.1", protocol: "tcp" },
+    ]);
+    assert.deepEqual(inputs.volumes, [
+      { volumeName: "grafana-data", containerPath: "/var/lib/grafana" },
+    ]);
+    assert.deepEqual(inputs.networksAdvanced, [{ name: "net-monitoring", aliases: ["grafana"] }]);
+    assert.deepEqual(inputs.healthcheck, {
+      tests: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:3000/api/health"],
+      interval: "15s",
+      timeout: "5s",
+      retries: 3,
+      startPeriod: "30s",
+    });
+  });
+
+  it("turns anonymous access, sign-up and calls home off and sets the generated admin password", () => {
+    assert.deepEqual(plainInputs(one(resources, "grafana-container")).envs, [
+      "GF_SERVER_HTTP_PORT=3000",
+      "GF_SERVER_ROOT_URL=http://127.0.0.1:3004/",
+      "GF_SECURITY_ADMIN_USER=admin",
+      `GF_SECURITY_ADMIN_PASSWORD=${ADMIN_PASSWORD}`,
+      "GF_SECURITY_DISABLE_GRAVATAR=true",
+      "GF_SECURITY_COOKIE_SAMESITE=strict",
+      "GF_AUTH_ANONYMOUS_ENABLED=false",
+      "GF_AUTH_BASIC_ENABLED=true",
+      "GF_USERS_ALLOW_SIGN_UP=false",
+      "GF_USERS_ALLOW_ORG_CREATE=false",
+      "GF_ANALYTICS_REPORTING_ENABLED=false",
+      "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
+      "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES=false",
+    ]);
+    assert.deepEqual(one(resources, "grafana-admin-password").inputs, {
+      length: 32,
+      special: false,
+      minLower: 4,
+      minUpper: 4,
+      minNumeric: 4,
+    });
+  });
+
+  it("keeps Grafana's volume when the stack is destroyed", () => {
+    const volume = one(resources, "grafana-data");
+    assert.deepEqual(volume.inputs, { name: "grafana-data" });
+    assert.equal(volume.options.retainOnDelete, true);
+    assert.equal(volume.options.protect, false, "protected only in prod");
+  });
+
+  it("signs the provider in to the local Grafana as admin, with the password as a secret", () => {
+    const provider = one(resources, "dashboards-provider");
+    assert.equal(provider.type, "pulumi:providers:grafana");
+    assert.ok(isSecretValue(provider.inputs.auth), "the provider's auth is plain");
+    assert.deepEqual(plainInputs(provider), {
+      url: "http://127.0.0.1:3004",
+      auth: `admin:${ADMIN_PASSWORD}`,
+      retries: "5",
+    });
+  });
+
+  it("declares the folder and the Prometheus datasource with stable uids", () => {
+    assert.deepEqual(one(resources, "dashboards-folder").inputs, {
+      uid: "waste-management",
+      title: "Waste management",
+    });
+    assert.deepEqual(one(resources, "dashboards-prometheus").inputs, {
+      name: "Prometheus",
+      type: "prometheus",
+      uid: "prometheus",
+      url: "http://prometheus:9090",
+      accessMode: "proxy",
+      isDefault: true,
+      jsonDataEncoded: prometheusJsonData(),
+    });
+    assert.deepEqual(JSON.parse(prometheusJsonData()), {
+      httpMethod: "POST",
+      timeInterval: "15s",
+    });
+  });
+
+  it("declares one dashboard per built dashboard, in the stack's folder", () => {
+    const dashboards = resources.filter((r) => r.type === "grafana:oss/dashboard:Dashboard");
+    const built = buildDashboards({ poolMax: 20 });
+    assert.deepEqual(
+      dashboards.map((d) => [d.name, d.inputs]),
+      built.map(({ uid, model }) => [
+        `dashboards-${uid}`,
+        { configJson: dashboardJson(model), folder: DASHBOARD_FOLDER.uid, overwrite: true },
+      ]),
+    );
+  });
+
+  it("manages the folder, the datasource and the dashboards with the explicit provider only", () => {
+    const managed = resources.filter((r) => r.type.startsWith("grafana:"));
+    assert.equal(managed.length, 5);
+    for (const resource of managed) {
+      assert.match(
+        resource.options.provider ?? "",
+        /GrafanaDashboards\$pulumi:providers:grafana::dashboards-provider::/,
+        resource.name,
+      );
+    }
+  });
+
+  it("defines no Grafana alert rule: alerts stay in Prometheus and Alertmanager", () => {
+    const alerting = resources.filter(
+      (r) => r.type.startsWith("grafana:alerting") || /rule|contact|notification/i.test(r.type),
+    );
+    assert.deepEqual(alerting, []);
+  });
+});
+
+describe("a stack that points at Grafana Cloud", () => {
+  const token = "glsa_cloud-token-for-the-render-test_0123456789";
+  let dir: string;
+  let result: CommandResult;
+  let entries: { type: string; name: string; inputs: Record<string, unknown> }[];
+
+  before(async () => {
+    dir = tempDir("render-grafana-cloud");
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.cloud.yaml"),
+      [
+        "config:",
+        "  waste-management:grafanaCloudUrl: https://waste.grafana.net",
+        `  waste-management:grafanaCloudToken: ${token}`,
+        "",
+      ].join("\n"),
+    );
+    const root = path.join(__dirname, "..");
+    result = await run(
+      path.join(root, "node_modules", ".bin", "ts-node"),
+      [
+        "-T",
+        path.join(root, "render", "main.ts"),
+        "cloud",
+        "--stack-dir",
+        dir,
+        "--out",
+        path.join(dir, "out"),
+      ],
+      { timeoutMs: 60000 },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const text = fs.readFileSync(path.join(dir, "out", "resources.json"), "utf8");
+    entries = JSON.parse(text) as typeof entries;
+  });
+
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("runs no Grafana container, volume or admin password", () => {
+    const names = entries.map((e) => e.name);
+    for (const name of ["grafana", "grafana-container", "grafana-data", "grafana-admin-password"]) {
+      assert.ok(!names.includes(name), `${name} is declared`);
+    }
+  });
+
+  it("points the provider at the Cloud stack with the token as a secret", () => {
+    const provider = entries.find((e) => e.name === "dashboards-provider");
+    assert.deepEqual(provider?.inputs, {
+      url: "https://waste.grafana.net",
+      auth: "[secret]",
+      retries: "5",
+    });
+    assert.equal(entries.filter((e) => e.type === "grafana:oss/dashboard:Dashboard").length, 3);
+  });
+
+  it("writes the token into no rendered file", () => {
+    const out = path.join(dir, "out");
+    for (const file of fs.readdirSync(out, { recursive: true, encoding: "utf8" })) {
+      const full = path.join(out, file);
+      if (fs.statSync(full).isFile()) {
+        assert.ok(!fs.readFileSync(full, "utf8").includes(token), `${file} holds the token`);
+      }
+    }
+  });
+});
