@@ -69,6 +69,30 @@ GROUP BY usename, state`,
       { count: { usage: "GAUGE", description: "Open connections" } },
     ],
   },
+  // WAL archiving to pgBackRest: a failing archive_command only shows here and in the server log.
+  // Seconds are counted from now, so a stalled archiver shows as a growing lag.
+  pg_archiver: {
+    query: `SELECT archived_count, failed_count,
+  COALESCE(EXTRACT(EPOCH FROM now() - last_archived_time), -1) AS seconds_since_last_archived,
+  COALESCE(EXTRACT(EPOCH FROM now() - last_failed_time), -1) AS seconds_since_last_failed
+FROM pg_stat_archiver`,
+    metrics: [
+      { archived_count: { usage: "COUNTER", description: "WAL segments archived" } },
+      { failed_count: { usage: "COUNTER", description: "Failed attempts to archive a segment" } },
+      {
+        seconds_since_last_archived: {
+          usage: "GAUGE",
+          description: "Seconds since the last segment was archived; -1 before the first",
+        },
+      },
+      {
+        seconds_since_last_failed: {
+          usage: "GAUGE",
+          description: "Seconds since the last failed attempt; -1 if none failed",
+        },
+      },
+    ],
+  },
 } as const;
 
 /** The queries file postgres_exporter reads with --extend.query-path. */
