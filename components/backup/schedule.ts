@@ -92,10 +92,9 @@ export const JOBS: Record<keyof BackupSchedules, string> = {
 
 /** The schedule file backup-scheduler reads: one `<cron> <job>` line per job. */
 export function renderSchedule(schedules: BackupSchedules): string {
-  const width = Math.max(...Object.values(schedules).map((s) => s.length)) + 2;
-  const lines = (Object.keys(JOBS) as (keyof BackupSchedules)[]).map(
-    (key) => `${schedules[key].padEnd(width)}${JOBS[key]}`,
-  );
+  const keys = Object.keys(JOBS) as (keyof BackupSchedules)[];
+  const width = Math.max(...keys.map((key) => schedules[key].length)) + 2;
+  const lines = keys.map((key) => `${schedules[key].padEnd(width)}${JOBS[key]}`);
   return [
     "# Rendered by the waste-management stack from the backup*Schedule settings; times are UTC.",
     ...lines,
