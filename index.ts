@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BACKEND, backendArgs, FRONTEND, frontendArgs } from "./components/app/services";
 import { WebService } from "./components/app/web-service";
+import { POSTGRES_CONTAINER } from "./components/backup/layout";
 import { BackupRepository } from "./components/backup/repository";
 import { BackupScheduler } from "./components/backup/scheduler";
 import { loadSettings } from "./components/config/load";
@@ -48,7 +49,7 @@ const backupRepository = new BackupRepository("backup", {
   protectData: isProd,
 });
 
-const postgres = new PostgresServer("postgres", {
+const postgres = new PostgresServer(POSTGRES_CONTAINER, {
   image: backupRepository.image.imageName,
   archiving: {
     config: backupRepository.config,

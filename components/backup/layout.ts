@@ -38,3 +38,6 @@ export const SECRET_ENV = {
   s3Key: "PGBACKREST_REPO1_S3_KEY",
   s3KeySecret: "PGBACKREST_REPO1_S3_KEY_SECRET",
 } as const;
+
+/** The Postgres container, which a restore stops and starts again. */
+export const POSTGRES_CONTAINER = "postgres";
