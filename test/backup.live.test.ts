@@ -1,20 +1,9 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderRedisAcl } from "../components/redis/settings";
 import { BackupEnv, sample, succeeded } from "./support/backup-env";
 import { ok, PostgresCluster } from "./support/postgres-cluster";
-import {
-  execAsUser,
-  freePort,
-  requireBinary,
-  run,
-  ServerProcess,
-  startServer,
-  tempDir,
-  waitFor,
-} from "./support/processes";
-import { reply, startRedis, writeRedisFiles } from "./support/redis-server";
+import { execAsUser, freePort, run, ServerProcess, waitFor } from "./support/processes";
 import { readRendered, renderedStack } from "./support/rendered";
 
 // The backup image's scripts, run byte for byte on Debian's PostgreSQL 15 with PostGIS and

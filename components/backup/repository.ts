@@ -94,7 +94,8 @@ export class BackupRepository extends pulumi.ComponentResource {
       new docker.Volume(
         `${name}-${suffix}`,
         { name: `${name}-${suffix}` },
-        keep ? { parent: this, protect: args.protectData, retainOnDelete: true } : { parent: this },
+        // Kept when the stack is destroyed, like every volume; only the repository is protected.
+        { parent: this, protect: keep && args.protectData, retainOnDelete: true },
       );
     this.socketVolume = volume("socket", false);
     this.metricsVolume = volume("metrics", false);

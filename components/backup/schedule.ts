@@ -53,6 +53,17 @@ export function firstCollision(
   second: string,
   windowMinutes: number,
 ): Date | undefined {
+  const key = `${first}|${second}|${windowMinutes}`;
+  if (!collisions.has(key)) {
+    collisions.set(key, searchCollision(first, second, windowMinutes));
+  }
+  return collisions.get(key);
+}
+
+// Validation runs once per stack, but the config tests validate thousands of configurations.
+const collisions = new Map<string, Date | undefined>();
+
+function searchCollision(first: string, second: string, windowMinutes: number): Date | undefined {
   const a = cronOf(first);
   const b = cronOf(second);
   const end = new Date(SEARCH_FROM);
