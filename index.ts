@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BACKEND, backendArgs, FRONTEND, frontendArgs } from "./components/app/services";
 import { WebService } from "./components/app/web-service";
+import { POSTGRES_CONTAINER } from "./components/backup/layout";
+import { BackupRepository } from "./components/backup/repository";
+import { BackupScheduler } from "./components/backup/scheduler";
 import { loadSettings } from "./components/config/load";
 import { parseSize, toMegabytes } from "./components/config/sizes";
 import { StackNetworks } from "./components/network";
@@ -16,6 +19,7 @@ import { NGINX_CONTAINER_PORTS } from "./components/nginx/settings";
 import { DATABASE_NAME, DatabaseAccess, ROLES } from "./components/postgres/access";
 import { PostgresServer } from "./components/postgres/server";
 import { RedisServer } from "./components/redis/server";
+import { renderedFiles } from "./components/rendered-files";
 
 // Every key is checked before any resource exists; a bad stack fails here with all its problems.
 const settings = loadSettings();
@@ -30,9 +34,31 @@ const networks = new StackNetworks("net", {
   monitoringSubnet: settings.monitoringSubnet,
 });
 
-const postgres = new PostgresServer("postgres", {
-  image: settings.postgresImage,
-  tag: settings.postgresTag,
+const backupRepository = new BackupRepository("backup", {
+  postgresImage: settings.postgresImage,
+  postgresTag: settings.postgresTag,
+  placement: isProd
+    ? {
+        type: "s3",
+        bucket: settings.backupBucket,
+        region: new pulumi.Config("aws").require("region"),
+        glacierAfterDays: settings.backupGlacierAfterDays,
+        noncurrentExpiryDays: settings.backupNoncurrentExpiryDays,
+      }
+    : { type: "posix" },
+  retentionDays: settings.backupRetentionDays,
+  processMax: settings.backupProcessMax,
+  cipherPass: settings.backupCipherPass,
+  protectData: isProd,
+});
+
+const postgres = new PostgresServer(POSTGRES_CONTAINER, {
+  image: backupRepository.image.imageName,
+  archiving: {
+    config: backupRepository.config,
+    secretEnvs: backupRepository.secretEnvs,
+    mounts: backupRepository.mounts,
+  },
   memoryMb: megabytes(settings.postgresMemory),
   sharedBuffersBytes: bytes(settings.postgresSharedBuffers),
   workMemBytes: bytes(settings.postgresWorkMem),
@@ -154,6 +180,7 @@ const exporters = new Exporters("exporters", {
   monitoringNetwork: networks.monitoring,
   dataNetwork: networks.data,
   edgeNetwork: networks.edge,
+  backupMetricsVolume: backupRepository.metricsVolume,
 });
 
 // In prod the probe goes through Cloudflare like a customer; dev has no public name to call.
@@ -214,6 +241,38 @@ new GrafanaDashboards(
     dependsOn: grafanaServer ? [grafanaServer.container] : [],
   },
   { dependsOn: [alerting] },
+);
+
+// Created last, so that every rendered file is archived by the weekly system backup.
+new BackupScheduler(
+  "backup",
+  {
+    repository: backupRepository,
+    schedules: {
+      full: settings.backupFullSchedule,
+      incremental: settings.backupIncrementalSchedule,
+      system: settings.systemBackupSchedule,
+      redis: settings.redisSnapshotSchedule,
+    },
+    database: DATABASE_NAME,
+    postgresData: postgres.volume,
+    redis: {
+      host: redis.host,
+      port: redis.port,
+      user: redis.backupUser,
+      password: redis.backupPassword,
+      data: redis.volume,
+    },
+    systemVolumes: {
+      prometheus: alerting.prometheusData.name,
+      alertmanager: alerting.alertmanagerData.name,
+      ...(grafanaServer ? { grafana: grafanaServer.volume.name } : {}),
+    },
+    renderedFiles: renderedFiles(),
+    dataNetwork: networks.data,
+    memoryMb: 512,
+  },
+  { dependsOn: [postgres, redis, alerting] },
 );
 
 /** Where people and tools reach the stack; none of these values is a secret. */

@@ -1,5 +1,5 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
-import { THRESHOLDS } from "../components/monitoring/contract";
+import { BACKUP_THRESHOLDS, THRESHOLDS } from "../components/monitoring/contract";
 import { JOBS, sel } from "../components/monitoring/selectors";
 import { DATABASE_NAME, ROLES } from "../components/postgres/access";
 import { houseDashboard, redAbove, row, statPanel, tablePanel, timeSeries } from "./panels";
@@ -8,8 +8,8 @@ const postgres = sel({ job: JOBS.postgres });
 const database = sel({ job: JOBS.postgres, datname: DATABASE_NAME });
 const pool = sel({ job: JOBS.postgres, usename: ROLES.app });
 
-/** Metric names of the backup job's textfile metrics, gauges of Unix seconds by `type`. */
-export const BACKUP_SUCCESS_METRIC = "pgbackrest_backup_last_success_timestamp_seconds";
+/** The backup jobs' metrics, served by node-exporter's textfile collector, by backup `type`. */
+const backupOf = (type: string) => sel({ job: JOBS.node, type });
 
 /** The backend's pool against DB_POOL_MAX, and every connection against max_connections. */
 function connections(board: dashboard.DashboardBuilder, poolMax: number): void {
@@ -185,29 +185,79 @@ function durabilityAndSpatial(board: dashboard.DashboardBuilder): void {
         description: "WAL segments archived and failed attempts per hour, from pg_stat_archiver.",
         unit: "short",
         queries: [
-          { expr: `increase(pg_wal_archiving_archived_count${postgres}[1h])`, legend: "archived" },
-          { expr: `increase(pg_wal_archiving_failed_count${postgres}[1h])`, legend: "failed" },
+          { expr: `increase(pg_archiver_archived_count${postgres}[1h])`, legend: "archived" },
+          { expr: `increase(pg_archiver_failed_count${postgres}[1h])`, legend: "failed" },
         ],
       }),
     )
     .withPanel(
       statPanel({
         title: "Last WAL segment archived",
-        description: "Seconds since PostgreSQL last archived a WAL segment.",
+        description:
+          "Seconds since PostgreSQL last archived a WAL segment (-1 before the first); archive_timeout ships one at least every minute.",
         unit: "s",
-        queries: [{ expr: `pg_wal_archiving_last_archived_age_seconds${postgres}`, legend: "age" }],
+        queries: [{ expr: `pg_archiver_seconds_since_last_archived${postgres}`, legend: "age" }],
+        thresholds: redAbove(BACKUP_THRESHOLDS.archiveLagSeconds),
       }),
     )
     .withPanel(
       statPanel({
-        title: "Backup age",
+        title: "Last full backup",
         description:
-          "Seconds since the last successful full and incremental pgBackRest backups, from the backup job's metrics.",
+          "Time since the last successful full pgBackRest backup, from the backup job's metrics; the nightly full runs at 02:00 UTC.",
         unit: "s",
         queries: [
           {
-            expr: `time() - max by (type) (
-  ${BACKUP_SUCCESS_METRIC}{type=~"full|incr"}
+            expr: `time() - max(
+  pgbackrest_backup_last_success_timestamp_seconds${backupOf("full")}
+)`,
+            legend: "full",
+          },
+        ],
+        thresholds: redAbove(BACKUP_THRESHOLDS.fullMaxAgeSeconds),
+      }),
+    )
+    .withPanel(
+      statPanel({
+        title: "Last incremental or full backup",
+        description:
+          "Time since the last successful backup of either type, as the incremental alert counts it: a full holds all an incremental would.",
+        unit: "s",
+        queries: [
+          {
+            expr: `time() - max(
+  pgbackrest_backup_last_success_timestamp_seconds{job="${JOBS.node}",type=~"full|incr"}
+)`,
+            legend: "any",
+          },
+        ],
+        thresholds: redAbove(BACKUP_THRESHOLDS.incrementalMaxAgeSeconds),
+      }),
+    )
+    .withPanel(
+      timeSeries({
+        title: "Backup duration",
+        description: "How long the last full and incremental backups took, from the backup job.",
+        unit: "s",
+        queries: [
+          {
+            expr: `max by (type) (
+  pgbackrest_backup_last_duration_seconds{job="${JOBS.node}"}
+)`,
+            legend: "{{type}}",
+          },
+        ],
+      }),
+    )
+    .withPanel(
+      timeSeries({
+        title: "Backup size",
+        description: "Size of the last full and incremental backups in the repository.",
+        unit: "bytes",
+        queries: [
+          {
+            expr: `max by (type) (
+  pgbackrest_backup_last_size_bytes{job="${JOBS.node}"}
 )`,
             legend: "{{type}}",
           },

@@ -71,8 +71,20 @@ export function mockPassword(name: string): string {
  * Outputs a real provider would compute and the program reads. Stand-ins are marked as such so
  * they can never be mistaken for real material.
  */
-function computedOutputs(type: string, name: string): Record<string, unknown> {
+function computedOutputs(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
   switch (type) {
+    case "aws:s3/bucket:Bucket":
+      return { arn: `arn:aws:s3:::${String(inputs.bucket)}` };
+    case "aws:kms/key:Key":
+      return { arn: `arn:aws:kms:mock-region:000000000000:key/mock-${name}` };
+    case "aws:iam/user:User":
+      return { arn: `arn:aws:iam::000000000000:user/mock-${name}` };
+    case "aws:iam/accessKey:AccessKey":
+      return { secret: mockPassword(name) };
     case "random:index/randomPassword:RandomPassword":
       return { result: mockPassword(name) };
     case "tls:index/privateKey:PrivateKey":
@@ -143,7 +155,7 @@ export async function installMockEngine(
         const inputs = args.inputs as Record<string, unknown>;
         return {
           id: `${args.name}-id`,
-          state: { ...inputs, ...computedOutputs(args.type, args.name) },
+          state: { ...inputs, ...computedOutputs(args.type, args.name, inputs) },
         };
       },
       call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

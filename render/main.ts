@@ -87,7 +87,10 @@ async function main(): Promise<void> {
   const outDir = values.out ?? path.join(ROOT, "out", stack);
   const config = readStackConfig(stack, stackDir);
   // Checked here too, so a bad stack fails before the program starts registering anything.
-  const checked = validateSettings((key) => config.values[`${config.project}:${key}`]);
+  const checked = validateSettings(
+    (key) => config.values[`${config.project}:${key}`],
+    (key) => config.values[key],
+  );
   if (checked.problems.length > 0) {
     throw new ConfigError(checked.problems, config.project);
   }

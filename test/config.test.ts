@@ -85,6 +85,8 @@ describe("configuration validation", () => {
     const prod = { environment: "prod", slackWebhookUrl: "https://hooks.example/x" };
     assert.deepEqual(problemsOf({ ...prod, pagerdutyRoutingKey: "r".repeat(32) }), [
       "tlsMode: must be config in prod: browsers refuse a self-signed certificate",
+      "backupBucket: must name the S3 bucket of the backups in prod",
+      "aws:region: must be set in prod, the region of the backup bucket, such as eu-west-1",
     ]);
   });
 
@@ -101,6 +103,8 @@ describe("configuration validation", () => {
       [
         "slackWebhookUrl: must be set in prod, or critical alerts reach nobody",
         "pagerdutyRoutingKey: must be set in prod, or critical alerts reach nobody",
+        "backupBucket: must name the S3 bucket of the backups in prod",
+        "aws:region: must be set in prod, the region of the backup bucket, such as eu-west-1",
       ],
     );
   });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { THRESHOLDS } from "../components/monitoring/contract";
+import { BACKUP_THRESHOLDS, THRESHOLDS } from "../components/monitoring/contract";
 import { DATASOURCE } from "../dashboards";
 import { DashboardModel, DashboardPanel, panelsOf, renderedDashboards } from "./support/promql";
 import { renderedStack } from "./support/rendered";
@@ -24,6 +24,9 @@ const MIRRORED: Record<string, number[]> = {
   "max_connections in use": [THRESHOLDS.connectionUsageRatio],
   "nginx 4xx per second": [THRESHOLDS.nginx4xxPerSecond],
   "nginx 5xx per second": [THRESHOLDS.nginx5xxPerSecond],
+  "Last WAL segment archived": [BACKUP_THRESHOLDS.archiveLagSeconds],
+  "Last full backup": [BACKUP_THRESHOLDS.fullMaxAgeSeconds],
+  "Last incremental or full backup": [BACKUP_THRESHOLDS.incrementalMaxAgeSeconds],
 };
 
 function steps(panel: DashboardPanel): (number | null)[] {
@@ -99,7 +102,11 @@ for (const stack of ["dev", "prod"] as const) {
     });
 
     it("use no threshold that is not a figure of the contract or the pool size", () => {
-      const allowed = new Set<number>([...Object.values(THRESHOLDS), POOL_MAX[stack]]);
+      const allowed = new Set<number>([
+        ...Object.values(THRESHOLDS),
+        ...Object.values(BACKUP_THRESHOLDS),
+        POOL_MAX[stack],
+      ]);
       for (const panel of panels) {
         for (const value of steps(panel).filter((v) => v !== null)) {
           assert.ok(allowed.has(value), `${panel.title} changes colour at ${value}`);

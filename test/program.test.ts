@@ -7,6 +7,7 @@ import {
   renderPostgresHba,
 } from "../components/postgres/settings";
 import { renderNginxConf } from "../components/nginx/settings";
+import { renderPgbackrestConf } from "../components/backup/pgbackrest-config";
 import { isSecretValue, mockPassword, RecordedResource, redactSecrets } from "../render/engine";
 import { devProgram, one, plainInputs } from "./support/program";
 
@@ -63,10 +64,12 @@ describe("the dev stack on Pulumi's mock engine", () => {
       "waste:monitoring:GrafanaServer": 1,
       "waste:monitoring:GrafanaDashboards": 1,
       "docker:index/network:Network": 4,
-      "docker:index/volume:Volume": 5,
-      "docker:index/container:Container": 15,
-      "docker:index/image:Image": 1,
-      "random:index/randomPassword:RandomPassword": 7,
+      "docker:index/volume:Volume": 8,
+      "docker:index/container:Container": 16,
+      "docker:index/image:Image": 2,
+      "random:index/randomPassword:RandomPassword": 9,
+      "waste:backup:BackupRepository": 1,
+      "waste:backup:BackupScheduler": 1,
       "tls:index/privateKey:PrivateKey": 1,
       "tls:index/selfSignedCert:SelfSignedCert": 1,
       "pulumi:providers:postgresql": 1,
@@ -141,6 +144,7 @@ describe("the dev stack on Pulumi's mock engine", () => {
       .map((c) => c.name);
     assert.deepEqual(onData.sort(), [
       "backend-container",
+      "backup-container",
       "exporters-postgres-exporter",
       "exporters-redis-exporter",
       "postgres-container",
@@ -191,7 +195,7 @@ describe("the dev stack on Pulumi's mock engine", () => {
   it("runs Postgres 15 with PostGIS, its rendered settings, a 10 s pg_isready check and a kept volume", () => {
     const container = one(resources, "postgres-container");
     const inputs = plainInputs(container);
-    assert.equal(inputs.image, "postgis/postgis:15-3.4");
+    assert.equal(inputs.image, "waste-management/postgres-backup:15-3.4-pgbackrest2.45");
     assert.deepEqual(inputs.command, ["postgres", "-c", `config_file=${POSTGRES_CONFIG_FILE}`]);
     assert.deepEqual(inputs.healthcheck, {
       tests: ["CMD", "pg_isready", "-U", "postgres", "-d", "postgres"],
@@ -203,6 +207,8 @@ describe("the dev stack on Pulumi's mock engine", () => {
     assert.equal(inputs.memory, 1024);
     assert.deepEqual(inputs.volumes, [
       { volumeName: "postgres-data", containerPath: "/var/lib/postgresql/data" },
+      { volumeName: "backup-socket", containerPath: "/var/run/postgresql" },
+      { volumeName: "backup-repo", containerPath: "/var/lib/pgbackrest" },
     ]);
     assert.deepEqual(uploads(container), {
       [POSTGRES_CONFIG_FILE]: renderPostgresConf({
@@ -213,6 +219,11 @@ describe("the dev stack on Pulumi's mock engine", () => {
       }),
       [POSTGRES_HBA_FILE]: renderPostgresHba({
         allowedSubnets: ["172.28.1.0/24", "172.28.2.0/24"],
+      }),
+      "/etc/pgbackrest/pgbackrest.conf": renderPgbackrestConf({
+        repository: { type: "posix" },
+        retentionDays: 14,
+        processMax: 2,
       }),
     });
     const vars = env(container);
@@ -226,6 +237,9 @@ describe("the dev stack on Pulumi's mock engine", () => {
     assert.deepEqual(
       ofType("docker:index/volume:Volume").map((v) => v.inputs),
       [
+        { name: "backup-socket" },
+        { name: "backup-metrics" },
+        { name: "backup-repo" },
         { name: "grafana-data" },
         { name: "postgres-data", labels: [{ label: "waste.backup", value: "pgbackrest" }] },
         { name: "redis-data", labels: [{ label: "waste.backup", value: "redis-rdb" }] },
@@ -409,6 +423,7 @@ describe("secrets on the mock engine", () => {
     ["postgres-container", "envs"],
     ["redis-container", "uploads"],
     ["backend-container", "envs"],
+    ["backup-container", "envs"],
     ["nginx-container", "uploads"],
     ["database-provider", "password"],
     ["database-app", "password"],
@@ -428,7 +443,7 @@ describe("secrets on the mock engine", () => {
     const generated = ofType("random:index/randomPassword:RandomPassword").map((r) =>
       mockPassword(r.name),
     );
-    assert.equal(generated.length, 7);
+    assert.equal(generated.length, 9);
     const redacted = JSON.stringify(resources.map((r) => redactSecrets(r.inputs)));
     for (const secret of [...generated, "PRIVATE KEY"]) {
       assert.ok(!redacted.includes(secret), `${secret} appears outside a secret`);

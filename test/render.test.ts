@@ -53,6 +53,8 @@ for (const stack of ["dev", "prod"]) {
 
     it("writes resources.json and every rendered configuration file", () => {
       assert.deepEqual(filesUnder(out), [
+        "backup/pgbackrest.conf",
+        "backup/schedule",
         "dashboards/database-performance.json",
         "dashboards/production-overview.json",
         "dashboards/services.json",
@@ -64,6 +66,7 @@ for (const stack of ["dev", "prod"]) {
         ...[
           "api",
           "availability",
+          "backups",
           "business",
           "database",
           "meta",
@@ -146,7 +149,8 @@ describe("npm run render -- prod, in particular", () => {
     const entries = JSON.parse(
       fs.readFileSync(path.join(out, "resources.json"), "utf8"),
     ) as Entry[];
-    assert.equal(entries.filter((e) => e.type === "docker:index/volume:Volume").length, 5);
+    // The backup repository is the S3 bucket in prod: no repository volume.
+    assert.equal(entries.filter((e) => e.type === "docker:index/volume:Volume").length, 7);
     assert.equal(
       entries.filter((e) => e.type === "tls:index/selfSignedCert:SelfSignedCert").length,
       0,

@@ -1,5 +1,6 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { scheduleProblem } from "../backup/schedule";
 import { SIZE_PATTERN } from "./sizes";
 
 /** A TCP port a service can listen on. */
@@ -72,4 +73,20 @@ export const hostname = z
   .regex(
     /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
     "must be a lower-case DNS name such as app.example.com",
+  );
+
+/** A 5-field cron schedule in UTC, in the numeric forms the backup scheduler reads. */
+export const cronSchedule = z.string().superRefine((text, context) => {
+  const problem = scheduleProblem(text);
+  if (problem !== undefined) {
+    context.addIssue({ code: "custom", message: problem });
+  }
+});
+
+/** An S3 bucket name, or empty where no bucket is used. */
+export const bucketName = z
+  .string()
+  .regex(
+    /^$|^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    "must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens",
   );

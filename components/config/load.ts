@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { firstCollision, utcMinute } from "../backup/schedule";
 import { SETTINGS, Setting, SettingName, SettingValues } from "./settings";
 import { parseSize } from "./sizes";
 
@@ -26,7 +27,10 @@ export class ConfigError extends pulumi.RunError {
 
 function formatProblems(problems: readonly ConfigProblem[], project: string): string {
   const noun = problems.length === 1 ? "problem" : "problems";
-  const lines = problems.map((p) => `  - ${project}:${p.key}: ${p.message}`);
+  // Keys of other namespaces, such as the AWS provider's aws:region, are named as they are.
+  const lines = problems.map(
+    (p) => `  - ${p.key.includes(":") ? p.key : `${project}:${p.key}`}: ${p.message}`,
+  );
   return [
     `The stack configuration has ${problems.length} ${noun}; nothing was created:`,
     ...lines,
@@ -65,9 +69,13 @@ function describeValue(value: unknown, secret: boolean | undefined): string {
   return secret ? "" : ` (got ${JSON.stringify(value)})`;
 }
 
+/** Reads a key of another namespace, such as `aws:region`. */
+export type ForeignReader = (key: string) => string | undefined;
+
 /** Reads and validates every setting; returns the values or every problem found. */
 export function validateSettings(
   read: RawReader,
+  readForeign: ForeignReader = () => undefined,
 ): { values: SettingValues; problems: [] } | { values?: undefined; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
   const values: Record<string, unknown> = {};
@@ -95,7 +103,7 @@ export function validateSettings(
     return { problems };
   }
   const checked = values as SettingValues;
-  const crossProblems = crossCheck(checked);
+  const crossProblems = [...crossCheck(checked), ...backupChecks(checked, readForeign)];
   return crossProblems.length > 0 ? { problems: crossProblems } : { values: checked, problems: [] };
 }
 
@@ -236,6 +244,48 @@ function crossCheck(v: SettingValues): ConfigProblem[] {
   return problems;
 }
 
+/** The backup schedule and prod's bucket: what pgBackRest and S3 need to agree. */
+function backupChecks(v: SettingValues, readForeign: ForeignReader): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const clash = firstCollision(
+    v.backupFullSchedule,
+    v.backupIncrementalSchedule,
+    v.backupFullWindowMinutes,
+  );
+  if (clash !== undefined) {
+    problems.push({
+      key: "backupIncrementalSchedule",
+      message:
+        `fires at ${utcMinute(clash)}, within backupFullWindowMinutes (${v.backupFullWindowMinutes}) ` +
+        `of a full backup (backupFullSchedule "${v.backupFullSchedule}"); leave those hours out, ` +
+        `such as "0 0,1,3-23 * * *" beside a full at 02:00`,
+    });
+  }
+  if (v.backupGlacierAfterDays <= v.backupRetentionDays) {
+    problems.push({
+      key: "backupGlacierAfterDays",
+      message:
+        `must be more than backupRetentionDays (${v.backupRetentionDays}): pgBackRest cannot ` +
+        "restore from objects that have moved to Glacier",
+    });
+  }
+  if (v.environment === "prod") {
+    if (v.backupBucket === "") {
+      problems.push({
+        key: "backupBucket",
+        message: "must name the S3 bucket of the backups in prod",
+      });
+    }
+    if (!readForeign("aws:region")) {
+      problems.push({
+        key: "aws:region",
+        message: "must be set in prod, the region of the backup bucket, such as eu-west-1",
+      });
+    }
+  }
+  return problems;
+}
+
 function isDigest(tag: string): boolean {
   return tag.startsWith("sha256:");
 }
@@ -249,7 +299,10 @@ function cidrsOverlap(a: string, b: string): boolean {
 
 /** Reads the stack's configuration through Pulumi, or throws a ConfigError listing every problem. */
 export function loadSettings(config = new pulumi.Config()): SettingValues {
-  const result = validateSettings((key) => config.get(key));
+  const result = validateSettings(
+    (key) => config.get(key),
+    (key) => new pulumi.Config(key.split(":")[0]).get(key.split(":").slice(1).join(":")),
+  );
   if (result.values === undefined) {
     throw new ConfigError(result.problems, config.name);
   }

@@ -67,6 +67,9 @@ export function receiverCredentialUploads(
 export class Alerting extends pulumi.ComponentResource {
   public readonly prometheus: docker.Container;
   public readonly alertmanager: docker.Container;
+  /** The data volumes, which the weekly system backup archives. */
+  public readonly prometheusData: docker.Volume;
+  public readonly alertmanagerData: docker.Volume;
 
   constructor(name: string, args: AlertingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("waste:monitoring:Alerting", name, {}, opts);
@@ -98,8 +101,8 @@ export class Alerting extends pulumi.ComponentResource {
         { name: `${name}-${suffix}` },
         { parent: this, protect: args.protectData, retainOnDelete: true },
       );
-    const prometheusData = volume("prometheus-data");
-    const alertmanagerData = volume("alertmanager-data");
+    this.prometheusData = volume("prometheus-data");
+    this.alertmanagerData = volume("alertmanager-data");
 
     const am = MONITORING_ENDPOINTS.alertmanager;
     const secretFiles = receiverCredentialUploads(args.slackWebhookUrl, args.pagerdutyRoutingKey);
@@ -119,7 +122,7 @@ export class Alerting extends pulumi.ComponentResource {
           { file: "/etc/alertmanager/alertmanager.yml", content: alertmanagerYml },
           ...secretFiles,
         ],
-        volumes: [{ volumeName: alertmanagerData.name, containerPath: "/alertmanager" }],
+        volumes: [{ volumeName: this.alertmanagerData.name, containerPath: "/alertmanager" }],
         networksAdvanced: [{ name: args.monitoringNetwork.name, aliases: [am.name] }],
         ports: [loopbackPort(am.port, am.port)],
         healthcheck: healthProbe(am.port),
@@ -144,7 +147,7 @@ export class Alerting extends pulumi.ComponentResource {
           "--web.enable-lifecycle",
         ],
         uploads: [{ file: "/etc/prometheus/prometheus.yml", content: prometheusYml }, ...rules],
-        volumes: [{ volumeName: prometheusData.name, containerPath: "/prometheus" }],
+        volumes: [{ volumeName: this.prometheusData.name, containerPath: "/prometheus" }],
         networksAdvanced: [args.monitoringNetwork, ...args.scrapeNetworks].map((network, i) => ({
           name: network.name,
           ...(i === 0 ? { aliases: [prom.name] } : {}),
@@ -160,6 +163,8 @@ export class Alerting extends pulumi.ComponentResource {
     this.registerOutputs({
       prometheus: this.prometheus.id,
       alertmanager: this.alertmanager.id,
+      prometheusData: this.prometheusData.name,
+      alertmanagerData: this.alertmanagerData.name,
     });
   }
 }

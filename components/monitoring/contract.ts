@@ -67,6 +67,18 @@ export const THRESHOLDS = {
   nginx5xxPerSecond: 5,
 } as const;
 
+/**
+ * The runbook's backup promises as thresholds: a full every day at 02:00 (26 h leaves two hours
+ * for a slow night), an incremental every hour (two hours, since the full's hour has none), and
+ * WAL shipped at least every minute (archive_timeout), which a failing archive_command breaks.
+ */
+export const BACKUP_THRESHOLDS = {
+  fullMaxAgeSeconds: 26 * 3600,
+  incrementalMaxAgeSeconds: 2 * 3600,
+  /** Seconds without an archived segment, beside failures, that mean archiving is stuck. */
+  archiveLagSeconds: 120,
+} as const;
+
 /** Seconds from the start of an emergency to its page, per the runbook's escalation matrix. */
 export const RESPONSE_BUDGETS: Record<string, number> = {
   PaymentFailuresHigh: 30,

@@ -1,5 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { METRICS_DIR } from "../backup/layout";
+import { metricsMount } from "../backup/repository";
 import { FIXED_NAME, hardenedContainerArgs, seconds } from "../docker/container";
 import { publishRenderedFile } from "../rendered-files";
 import { BlackboxConfigInput, renderBlackboxConfig } from "./blackbox-config";
@@ -33,6 +35,8 @@ export interface ExportersArgs {
   monitoringNetwork: docker.Network;
   dataNetwork: docker.Network;
   edgeNetwork: docker.Network;
+  /** The volume the backup jobs write their metrics into, for node-exporter's textfile collector. */
+  backupMetricsVolume: docker.Volume;
 }
 
 /**
@@ -87,10 +91,14 @@ export class Exporters extends pulumi.ComponentResource {
     };
 
     // The host's own view: its root filesystem read-only and its process table.
+    // The backup jobs' *.prom files are served with the host's metrics.
     exporter("node", MONITORING_IMAGES.nodeExporter, {
-      command: ["--path.rootfs=/host"],
+      command: ["--path.rootfs=/host", `--collector.textfile.directory=${METRICS_DIR}`],
       pidMode: "host",
-      volumes: [{ hostPath: "/", containerPath: "/host", readOnly: true }],
+      volumes: [
+        { hostPath: "/", containerPath: "/host", readOnly: true },
+        metricsMount(args.backupMetricsVolume, true),
+      ],
     });
 
     // What `docker stats` shows, per container; read-only mounts, no privileged mode.

@@ -133,9 +133,15 @@ export const METRIC_CATALOGUE: Record<MetricSourceName, MetricSource> = {
     ],
   },
   backup: {
-    providedBy: "the backup job's textfile metrics (unix seconds, label type: full or incr)",
-    checkedBy: "nothing here: the backup job that writes them is built apart from the dashboards",
-    metrics: ["pgbackrest_backup_last_success_timestamp_seconds"],
+    providedBy:
+      "the backup jobs' files (images/postgres-backup/bin), served by node-exporter's textfile collector",
+    checkedBy:
+      "Debian's node-exporter 1.5 reading the files the real jobs wrote, in the backup tests",
+    metrics: [
+      "pgbackrest_backup_last_success_timestamp_seconds",
+      "pgbackrest_backup_last_duration_seconds",
+      "pgbackrest_backup_last_size_bytes",
+    ],
   },
 };
 

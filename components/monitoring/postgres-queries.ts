@@ -69,19 +69,26 @@ GROUP BY usename, state`,
       { count: { usage: "GAUGE", description: "Open connections" } },
     ],
   },
-  // WAL archiving as pg_stat_archiver counts it: the runbook's point-in-time recovery needs every
-  // segment archived. The age is NaN until the first segment is archived.
-  pg_wal_archiving: {
+  // WAL archiving to pgBackRest: a failing archive_command only shows here and in the server log.
+  // Seconds are counted from now, so a stalled archiver shows as a growing lag.
+  pg_archiver: {
     query: `SELECT archived_count, failed_count,
-  EXTRACT(EPOCH FROM now() - last_archived_time) AS last_archived_age_seconds
+  COALESCE(EXTRACT(EPOCH FROM now() - last_archived_time), -1) AS seconds_since_last_archived,
+  COALESCE(EXTRACT(EPOCH FROM now() - last_failed_time), -1) AS seconds_since_last_failed
 FROM pg_stat_archiver`,
     metrics: [
       { archived_count: { usage: "COUNTER", description: "WAL segments archived" } },
       { failed_count: { usage: "COUNTER", description: "Failed attempts to archive a segment" } },
       {
-        last_archived_age_seconds: {
+        seconds_since_last_archived: {
           usage: "GAUGE",
-          description: "Seconds since the last segment was archived",
+          description: "Seconds since the last segment was archived; -1 before the first",
+        },
+      },
+      {
+        seconds_since_last_failed: {
+          usage: "GAUGE",
+          description: "Seconds since the last failed attempt; -1 if none failed",
         },
       },
     ],

@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { PGBACKREST_CONFIG_FILE } from "../backup/layout";
 import {
   FIXED_NAME,
   hardenedContainerArgs,
-  imageRef,
   LOOPBACK,
   loopbackPort,
   seconds,
@@ -21,11 +21,20 @@ import {
 /** The runbook's health-check table gives the database 10 s to answer. */
 export const POSTGRES_HEALTH_TIMEOUT_SECONDS = 10;
 
+/** What the server needs for continuous archiving to pgBackRest. */
+export interface PostgresArchivingArgs {
+  /** The rendered pgbackrest.conf; archive_command reads it. */
+  config: string;
+  /** pgBackRest's secrets as `NAME=value` environment entries (secret). */
+  secretEnvs: pulumi.Input<string[]>;
+  /** The socket volume, and the repository volume in dev. */
+  mounts: docker.types.input.ContainerVolume[];
+}
+
 export interface PostgresServerArgs {
-  /** Image repository, e.g. `postgis/postgis`. */
-  image: string;
-  /** Image tag (PostgreSQL 15) or sha256 digest; never `latest`. */
-  tag: string;
+  /** The image to run: PostGIS with pgBackRest, built by the stack from a pinned base. */
+  image: pulumi.Input<string>;
+  archiving: PostgresArchivingArgs;
   /** Container memory limit in MB; the settings are sized from it. */
   memoryMb: number;
   /** shared_buffers in bytes. */
@@ -93,20 +102,27 @@ export class PostgresServer extends pulumi.ComponentResource {
         ...hardenedContainerArgs(args.memoryMb),
         name,
         hostname: name,
-        image: imageRef(args.image, args.tag),
+        image: args.image,
         command: ["postgres", "-c", `config_file=${POSTGRES_CONFIG_FILE}`],
-        envs: [
-          "POSTGRES_USER=postgres",
-          "POSTGRES_DB=postgres",
-          "PGDATA=/var/lib/postgresql/data/pgdata",
-          "POSTGRES_INITDB_ARGS=--data-checksums --auth-local=peer --auth-host=scram-sha-256",
-          pulumi.interpolate`POSTGRES_PASSWORD=${this.superuserPassword}`,
-        ],
+        envs: pulumi
+          .all([this.superuserPassword, args.archiving.secretEnvs])
+          .apply(([password, secrets]) => [
+            "POSTGRES_USER=postgres",
+            "POSTGRES_DB=postgres",
+            "PGDATA=/var/lib/postgresql/data/pgdata",
+            "POSTGRES_INITDB_ARGS=--data-checksums --auth-local=peer --auth-host=scram-sha-256",
+            `POSTGRES_PASSWORD=${password}`,
+            ...secrets,
+          ]),
         uploads: [
           { file: POSTGRES_CONFIG_FILE, content: conf },
           { file: POSTGRES_HBA_FILE, content: hba },
+          { file: PGBACKREST_CONFIG_FILE, content: args.archiving.config },
         ],
-        volumes: [{ volumeName: this.volume.name, containerPath: "/var/lib/postgresql/data" }],
+        volumes: [
+          { volumeName: this.volume.name, containerPath: "/var/lib/postgresql/data" },
+          ...args.archiving.mounts,
+        ],
         networksAdvanced: [
           { name: args.dataNetwork.name, aliases: [name] },
           { name: args.adminNetwork.name },

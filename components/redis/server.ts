@@ -6,6 +6,7 @@ import { stackPassword } from "../secrets";
 import {
   REDIS_ACL_FILE,
   REDIS_APP_USER,
+  REDIS_BACKUP_USER,
   REDIS_CONFIG_FILE,
   REDIS_MONITORING_USER,
   REDIS_PORT,
@@ -47,6 +48,9 @@ export class RedisServer extends pulumi.ComponentResource {
   /** The metrics exporter's user and password (secret). */
   public readonly monitoringUser: pulumi.Output<string>;
   public readonly monitoringPassword: pulumi.Output<string>;
+  /** The backup job's user and password (secret): BGSAVE and LASTSAVE only. */
+  public readonly backupUser: pulumi.Output<string>;
+  public readonly backupPassword: pulumi.Output<string>;
 
   constructor(name: string, args: RedisServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("waste:cache:RedisServer", name, {}, opts);
@@ -58,10 +62,11 @@ export class RedisServer extends pulumi.ComponentResource {
     publishRenderedFile({ path: "redis/redis.conf", content: conf });
     this.appPassword = stackPassword(`${name}-app-password`, args.appPassword, this);
     this.monitoringPassword = stackPassword(`${name}-monitoring-password`, "", this);
+    this.backupPassword = stackPassword(`${name}-backup-password`, "", this);
     const acl = pulumi
-      .all([this.appPassword, this.monitoringPassword])
-      .apply(([appPassword, monitoringPassword]) =>
-        renderRedisAcl({ appPassword, monitoringPassword }),
+      .all([this.appPassword, this.monitoringPassword, this.backupPassword])
+      .apply(([appPassword, monitoringPassword, backupPassword]) =>
+        renderRedisAcl({ appPassword, monitoringPassword, backupPassword }),
       );
 
     this.volume = new docker.Volume(
@@ -102,6 +107,7 @@ export class RedisServer extends pulumi.ComponentResource {
     this.port = pulumi.output(REDIS_PORT);
     this.appUser = pulumi.output(REDIS_APP_USER);
     this.monitoringUser = pulumi.output(REDIS_MONITORING_USER);
+    this.backupUser = pulumi.output(REDIS_BACKUP_USER);
 
     this.registerOutputs({
       container: this.container.id,
@@ -112,6 +118,8 @@ export class RedisServer extends pulumi.ComponentResource {
       appPassword: this.appPassword,
       monitoringUser: this.monitoringUser,
       monitoringPassword: this.monitoringPassword,
+      backupUser: this.backupUser,
+      backupPassword: this.backupPassword,
     });
   }
 }

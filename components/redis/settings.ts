@@ -78,7 +78,13 @@ export const REDIS_MONITORING_USER = "waste_monitoring";
 export interface RedisAclInput {
   appPassword: string;
   monitoringPassword: string;
+  /** The backup job's password; without it the backup user is left out. */
+  backupPassword?: string;
 }
+
+/** The user the backup job authenticates as: BGSAVE, LASTSAVE and INFO, no key access. */
+export const REDIS_BACKUP_USER = "waste_backup";
+const BACKUP_COMMANDS = "+ping +bgsave +lastsave +info";
 
 // What redis_exporter runs: server facts, the slow log and latency, and key sizes it samples.
 const MONITORING_COMMANDS = [
@@ -114,6 +120,11 @@ export function renderRedisAcl(input: RedisAclInput): string {
     "user default on nopass resetkeys resetchannels -@all +ping",
     `user ${REDIS_APP_USER} on ${passwordHash(input.appPassword)} ~* &* +@all -@dangerous +info`,
     `user ${REDIS_MONITORING_USER} on ${passwordHash(input.monitoringPassword)} ~* -@all ${MONITORING_COMMANDS}`,
+    ...(input.backupPassword === undefined
+      ? []
+      : [
+          `user ${REDIS_BACKUP_USER} on ${passwordHash(input.backupPassword)} resetkeys resetchannels -@all ${BACKUP_COMMANDS}`,
+        ]),
     "",
   ].join("\n");
 }

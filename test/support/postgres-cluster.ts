@@ -33,6 +33,8 @@ export function ok(result: CommandResult, what: string): string {
  */
 export class PostgresCluster {
   private server: ServerProcess | undefined;
+  /** Extra environment of the server, e.g. where archive_command's pgBackRest finds its config. */
+  private env: NodeJS.ProcessEnv = {};
 
   private constructor(
     readonly dir: string,
@@ -70,9 +72,10 @@ export class PostgresCluster {
   }
 
   /** Starts the server with these files' text; only port, address and socket are overridden. */
-  async start(conf: string, hba: string): Promise<void> {
+  async start(conf: string, hba: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
     fs.writeFileSync(path.join(this.dir, "postgresql.conf"), conf);
     fs.writeFileSync(path.join(this.dir, "pg_hba.conf"), hba);
+    this.env = env;
     await this.restart();
   }
 
@@ -86,6 +89,7 @@ export class PostgresCluster {
     ]);
     this.server = await startServer(command, args, {
       name: `PostgreSQL on port ${this.port}`,
+      env: this.env,
       ready: async () =>
         (await run(PG_ISREADY, ["-h", "127.0.0.1", "-p", String(this.port)])).code === 0,
       stopSignal: "SIGINT",
@@ -96,6 +100,11 @@ export class PostgresCluster {
   /** SIGINT is PostgreSQL's fast shutdown, the container's stopSignal. */
   async stop(): Promise<void> {
     await this.server?.stop("SIGINT", 30000);
+  }
+
+  /** Kills the server with SIGKILL, as a crash of the host would: no shutdown checkpoint. */
+  async kill(): Promise<void> {
+    await this.server?.stop("SIGKILL");
   }
 
   /** Stops the server and removes its directory. */

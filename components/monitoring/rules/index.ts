@@ -2,6 +2,7 @@ import { stringify } from "yaml";
 import { duration } from "../duration";
 import { apiRules } from "./api";
 import { availabilityRules } from "./availability";
+import { backupRules } from "./backups";
 import { businessRules } from "./business";
 import { databaseRules } from "./database";
 import { metaRules } from "./meta";
@@ -24,6 +25,7 @@ export function ruleAreas(poolMax: number): RuleArea[] {
     tlsRules,
     securityRules,
     businessRules,
+    backupRules,
     metaRules,
   ];
 }

@@ -1,0 +1,260 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { METRIC_CATALOGUE } from "../components/monitoring/metric-catalogue";
+import { renderRedisAcl, REDIS_APP_USER, REDIS_BACKUP_USER } from "../components/redis/settings";
+import { BackupEnv, sample, succeeded } from "./support/backup-env";
+import { ok, PostgresCluster } from "./support/postgres-cluster";
+import {
+  execAsUser,
+  freePort,
+  requireBinary,
+  ServerProcess,
+  startServer,
+  tempDir,
+} from "./support/processes";
+import { reply, startRedis, writeRedisFiles } from "./support/redis-server";
+import { readRendered, renderedStack } from "./support/rendered";
+
+// The other backup jobs with the real servers: the Redis snapshot restored into a fresh Redis,
+// the weekly system archive, the scheduler running the rendered schedule, Debian's
+// prometheus-node-exporter 1.5 serving the jobs' metrics, and postgres_exporter 0.11 running the
+// rendered pg_archiver query.
+const NODE_EXPORTER = "/usr/bin/prometheus-node-exporter";
+const POSTGRES_EXPORTER = "/usr/bin/prometheus-postgres-exporter";
+
+async function metricsOf(port: number): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  return response.text();
+}
+
+describe("the Redis, system and scheduled backup jobs, and their metrics", function () {
+  this.timeout(180000);
+  let out: string;
+  let cluster: PostgresCluster;
+  let backup: BackupEnv;
+  let redisDir: string;
+  let redis: ServerProcess;
+  let redisPort: number;
+  const servers: ServerProcess[] = [];
+  const dirs: string[] = [];
+  const app = { user: REDIS_APP_USER, password: randomBytes(16).toString("hex") };
+  const backupPassword = randomBytes(16).toString("hex");
+
+  before(async () => {
+    out = await renderedStack("dev");
+    cluster = await PostgresCluster.create("backup-jobs");
+    backup = new BackupEnv(readRendered(out, "backup/pgbackrest.conf"), cluster, "postgres");
+    await cluster.start(
+      readRendered(out, "postgres/postgresql.conf"),
+      readRendered(out, "postgres/pg_hba.conf"),
+      backup.serverEnv,
+    );
+    succeeded(await backup.script("backup-init"), "backup-init");
+    const bins = "CREATE TABLE bins AS SELECT generate_series(1, 100) AS id";
+    ok(await cluster.superuser("postgres", bins), "bins");
+
+    redisDir = tempDir("backup-redis");
+    redisPort = await freePort();
+    const acl = renderRedisAcl({
+      appPassword: app.password,
+      monitoringPassword: "x".repeat(32),
+      backupPassword,
+    });
+    writeRedisFiles(redisDir, readRendered(out, "redis/redis.conf"), acl);
+    redis = await startRedis(redisDir, redisPort);
+    servers.push(redis);
+    for (let i = 0; i < 200; i++) {
+      await reply(redisPort, app, ["set", `route:${i}`, `bin-${i * 7}`]);
+    }
+    await reply(redisPort, app, ["hset", "truck:42", "driver", "ana", "load", "310"]);
+    await reply(redisPort, app, ["rpush", "queue:pickups", "a", "b", "c"]);
+  });
+
+  after(async () => {
+    for (const server of servers) {
+      await server.stop();
+    }
+    await cluster?.destroy();
+    backup?.remove();
+    [redisDir, ...dirs].forEach((dir) => dir && fs.rmSync(dir, { recursive: true, force: true }));
+  });
+
+  const redisEnv = () => ({
+    REDIS_HOST: "127.0.0.1",
+    REDIS_PORT: String(redisPort),
+    REDIS_USER: REDIS_BACKUP_USER,
+    REDISCLI_AUTH: backupPassword,
+    REDIS_DATA_DIR: redisDir,
+  });
+
+  it("lets the backup user run BGSAVE and LASTSAVE, and nothing that reads or writes keys", async () => {
+    const login = { user: REDIS_BACKUP_USER, password: backupPassword };
+    assert.match(await reply(redisPort, login, ["lastsave"]), /^\d+$/);
+    for (const command of [["get", "route:1"], ["set", "x", "1"], ["save"], ["flushall"]]) {
+      assert.match(await reply(redisPort, login, command), /NOPERM/, command.join(" "));
+    }
+  });
+
+  it("snapshots Redis with BGSAVE into the repository, and a fresh Redis loads it unchanged", async () => {
+    const log = succeeded(await backup.script("backup-redis", [], redisEnv()), "backup-redis");
+    const name = /stored Redis snapshot (dump-\d{8}T\d{6}Z\.rdb)/.exec(log)?.[1];
+    assert.ok(name, log);
+    const metrics = backup.metrics("redis_snapshot");
+    assert.equal(sample(metrics, "redis_snapshot_last_run_success"), 1);
+    assert.ok((sample(metrics, "redis_snapshot_last_success_timestamp_seconds") ?? 0) > 0);
+
+    // The rendered redis.conf loads its data from the AOF directory; Redis 7's multi-part AOF
+    // takes an RDB file as its base, which is how the runbook puts a snapshot back.
+    const fresh = tempDir("backup-redis-fresh");
+    dirs.push(fresh);
+    const lib = path.join(__dirname, "..", "images", "postgres-backup", "bin", "backup-lib.sh");
+    const file = path.join(backup.path("scratch"), "dump.rdb");
+    const fetch = `. ${lib} && repo_get extra/waste/redis/${name} > ${file}`;
+    const copy = await backup.script("sh", ["-c", fetch]);
+    assert.equal(copy.code, 0, copy.stderr);
+    fs.mkdirSync(path.join(fresh, "appendonlydir"));
+    fs.copyFileSync(file, path.join(fresh, "appendonlydir", "appendonly.aof.1.base.rdb"));
+    fs.writeFileSync(
+      path.join(fresh, "appendonlydir", "appendonly.aof.manifest"),
+      "file appendonly.aof.1.base.rdb seq 1 type b\n",
+    );
+    writeRedisFiles(
+      fresh,
+      readRendered(out, "redis/redis.conf"),
+      renderRedisAcl({ appPassword: app.password, monitoringPassword: "x".repeat(32) }),
+    );
+    const freshPort = await freePort();
+    servers.push(await startRedis(fresh, freshPort));
+    assert.equal(await reply(freshPort, app, ["dbsize"]), "202");
+    assert.equal(await reply(freshPort, app, ["get", "route:199"]), "bin-1393");
+    assert.equal(await reply(freshPort, app, ["hget", "truck:42", "load"]), "310");
+    assert.equal(await reply(freshPort, app, ["lrange", "queue:pickups", "0", "-1"]), "a\nb\nc");
+  });
+
+  it("archives the monitoring data and the rendered configuration into the repository", async () => {
+    const sources = tempDir("backup-system-sources");
+    const rendered = tempDir("backup-system-rendered");
+    dirs.push(sources, rendered);
+    fs.mkdirSync(path.join(sources, "prometheus", "wal"), { recursive: true });
+    fs.writeFileSync(path.join(sources, "prometheus", "wal", "00000001"), "samples");
+    fs.cpSync(out, path.join(rendered, "rendered"), { recursive: true });
+    const env = {
+      BACKUP_SYSTEM_SOURCES: sources,
+      BACKUP_RENDERED_CONFIG: path.join(rendered, "rendered"),
+    };
+    const log = succeeded(await backup.script("backup-system", [], env), "backup-system");
+    const name = /stored system archive (system-\S+\.tar\.zst)/.exec(log)?.[1];
+    const lib = path.join(__dirname, "..", "images", "postgres-backup", "bin", "backup-lib.sh");
+    const list = await backup.script("sh", [
+      "-c",
+      `. ${lib} && repo_get extra/waste/system/${name} | zstd -dc | tar -tf -`,
+    ]);
+    assert.equal(list.code, 0, list.stderr);
+    const entries = list.stdout.split("\n");
+    assert.ok(entries.includes("./prometheus/wal/00000001"), list.stdout);
+    assert.ok(entries.includes("rendered/postgres/postgresql.conf"), list.stdout);
+    assert.ok(entries.includes("rendered/backup/pgbackrest.conf"), list.stdout);
+    assert.equal(sample(backup.metrics("system_backup"), "system_backup_last_run_success"), 1);
+  });
+
+  it("runs the rendered schedule's jobs due at a minute, and logs each start and end", async () => {
+    const schedule = path.join(backup.path("home"), "schedule");
+    fs.writeFileSync(schedule, readRendered(out, "backup/schedule"));
+    const result = await backup.script(
+      "backup-scheduler",
+      ["--once", "2024-01-01 05:15", schedule],
+      redisEnv(),
+    );
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(
+      result.stdout,
+      /scheduler\[\d+\]: starting backup-redis {2}\(due 2024-01-01 05:15 UTC\)/,
+    );
+    assert.match(result.stdout, /scheduler\[\d+\]: backup-redis {2}succeeded/);
+    assert.doesNotMatch(result.stdout, /backup-db/);
+  });
+
+  it("refuses a schedule that names a job the image does not have", async () => {
+    const schedule = path.join(backup.path("home"), "bad-schedule");
+    fs.writeFileSync(schedule, "0 2 * * * backup-everything\n");
+    const result = await backup.script("backup-scheduler", [
+      "--once",
+      "2024-01-01 02:00",
+      schedule,
+    ]);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /names no job of/);
+  });
+
+  it("serves the jobs' metrics through node-exporter's textfile collector", async () => {
+    requireBinary(NODE_EXPORTER, "prometheus-node-exporter");
+    succeeded(await backup.script("backup-db", ["full"]), "backup-db full");
+    const port = await freePort();
+    servers.push(
+      await startServer(
+        NODE_EXPORTER,
+        [
+          "--collector.disable-defaults",
+          "--collector.textfile",
+          `--collector.textfile.directory=${backup.path("metrics")}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+        ],
+        {
+          name: "node-exporter",
+          ready: async () => (await metricsOf(port)).includes("node_textfile"),
+        },
+      ),
+    );
+    const text = await metricsOf(port);
+    assert.equal(sample(text, "node_textfile_scrape_error"), 0);
+    for (const series of [
+      'pgbackrest_backup_last_success_timestamp_seconds{type="full"}',
+      'pgbackrest_backup_last_duration_seconds{type="full"}',
+      'pgbackrest_backup_last_size_bytes{type="full"}',
+      'pgbackrest_backup_failures_total{type="full"}',
+      "redis_snapshot_last_success_timestamp_seconds",
+      "system_backup_last_success_timestamp_seconds",
+    ]) {
+      assert.notEqual(sample(text, series), undefined, `${series} missing:\n${text}`);
+    }
+    assert.ok((sample(text, 'pgbackrest_backup_last_size_bytes{type="full"}') ?? 0) > 0);
+    for (const name of METRIC_CATALOGUE.backup.metrics) {
+      assert.match(text, new RegExp(`^${name}[{ ]`, "m"), `catalogued ${name} is not served`);
+    }
+  });
+
+  it("reports WAL archiving through the rendered pg_archiver query of postgres_exporter 0.11", async () => {
+    requireBinary(POSTGRES_EXPORTER, "prometheus-postgres-exporter");
+    const port = await freePort();
+    const queries = path.join(backup.path("home"), "queries.yaml");
+    fs.writeFileSync(queries, readRendered(out, "monitoring/postgres-exporter-queries.yaml"), {
+      mode: 0o644,
+    });
+    const [command, args] = execAsUser("postgres", POSTGRES_EXPORTER, [
+      `--extend.query-path=${queries}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ]);
+    servers.push(
+      await startServer(command, args, {
+        name: "postgres_exporter",
+        env: {
+          DATA_SOURCE_NAME: `postgresql://postgres@:${cluster.port}/postgres?host=${cluster.dir}&sslmode=disable`,
+        },
+        ready: async () => (await metricsOf(port)).includes("pg_archiver_archived_count"),
+      }),
+    );
+    const text = await metricsOf(port);
+    assert.match(text, /^pg_archiver_archived_count(\{[^}]*\})? [1-9]\d*$/m);
+    assert.match(text, /^pg_archiver_failed_count(\{[^}]*\})? \d+$/m);
+    assert.match(
+      text,
+      /^pg_archiver_seconds_since_last_archived(\{[^}]*\})? \d+(\.\d+)?(e[+-]?\d+)?$/m,
+    );
+    assert.match(
+      text,
+      /^pg_archiver_seconds_since_last_failed(\{[^}]*\})? -?\d+(\.\d+)?(e[+-]?\d+)?$/m,
+    );
+  });
+});
