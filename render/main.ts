@@ -2,12 +2,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, validateSettings } from "../components/config/load";
 import { RESPONSE_BUDGETS } from "../components/monitoring/contract";
 import { worstCaseDetections } from "../components/monitoring/detection";
 import { renderedFiles } from "../components/rendered-files";
-import { evaluateProgram, installMockEngine, RecordedResource, redactSecrets } from "./engine";
-import { knownStacks, readStackConfig, ROOT } from "./stack-config";
+import { RecordedResource, redactSecrets } from "./engine";
+import { knownStacks, ROOT } from "./stack-config";
+import { evaluateStack } from "./stack-program";
 
 /** One entry of resources.json: what the policy pack and reviewers read. */
 interface ResourceEntry {
@@ -85,17 +85,7 @@ async function main(): Promise<void> {
     throw new Error(`${USAGE}\nStacks: ${knownStacks(stackDir).join(", ")}`);
   }
   const outDir = values.out ?? path.join(ROOT, "out", stack);
-  const config = readStackConfig(stack, stackDir);
-  // Checked here too, so a bad stack fails before the program starts registering anything.
-  const checked = validateSettings(
-    (key) => config.values[`${config.project}:${key}`],
-    (key) => config.values[key],
-  );
-  if (checked.problems.length > 0) {
-    throw new ConfigError(checked.problems, config.project);
-  }
-  const recorded = await installMockEngine(config.project, stack, config.values, config.secretKeys);
-  await evaluateProgram();
+  const { config, resources: recorded } = await evaluateStack(stack, stackDir);
 
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
