@@ -78,14 +78,31 @@ function thresholdsConfig(thresholds: Thresholds): dashboard.ThresholdsConfigBui
     ]);
 }
 
-function targets(queries: Query[], instant: boolean) {
+/**
+ * How a panel asks for its data: a graph over a range, the latest value of each series (stat),
+ * or the latest values as one table. Grafana merges every series of a table-format query into
+ * one frame with a single Value field, so only a table panel may ask for that shape: a stat panel
+ * would reduce all series to one number and hide a down job behind an up one.
+ */
+type Shape = "range" | "latest" | "table";
+
+function targets(queries: Query[], shape: Shape) {
   return queries.map((query, i) => {
     const target = new prometheus.DataqueryBuilder()
       .expr(query.expr)
       .legendFormat(query.legend)
       .refId(String.fromCharCode(65 + i))
       .datasource(DATASOURCE);
-    return instant ? target.instant().format(prometheus.PromQueryFormat.Table) : target.range();
+    if (shape === "range") {
+      return target.range().format(prometheus.PromQueryFormat.TimeSeries);
+    }
+    return target
+      .instant()
+      .format(
+        shape === "table"
+          ? prometheus.PromQueryFormat.Table
+          : prometheus.PromQueryFormat.TimeSeries,
+      );
   });
 }
 
@@ -96,7 +113,7 @@ export function timeSeries(spec: PanelSpec): timeseries.PanelBuilder {
     .description(spec.description)
     .unit(spec.unit)
     .datasource(DATASOURCE)
-    .targets(targets(spec.queries, false))
+    .targets(targets(spec.queries, "range"))
     .span(spec.width ?? 8)
     .height(8)
     .fillOpacity(10)
@@ -131,7 +148,7 @@ export function statPanel(spec: PanelSpec & { upDown?: boolean }): stat.PanelBui
     .description(spec.description)
     .unit(spec.unit)
     .datasource(DATASOURCE)
-    .targets(targets(spec.queries, true))
+    .targets(targets(spec.queries, "latest"))
     .span(spec.width ?? 8)
     .height(5)
     .colorMode(common.BigValueColorMode.Background)
@@ -153,7 +170,7 @@ export function tablePanel(spec: PanelSpec): table.PanelBuilder {
     .description(spec.description)
     .unit(spec.unit)
     .datasource(DATASOURCE)
-    .targets(targets(spec.queries, true))
+    .targets(targets(spec.queries, "table"))
     .span(spec.width ?? 24)
     .height(9)
     .withTransformation({ id: "organize", options: { excludeByName: { Time: true } } });

@@ -86,6 +86,22 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
+    it("ask for table-shaped results on table panels only, and one series per stat value", () => {
+      // A table-format query merges every series into one frame with one Value field, so a stat
+      // panel would reduce all jobs or probes to a single number.
+      for (const panel of panels) {
+        for (const target of panel.targets ?? []) {
+          const expected = panel.type === "table" ? "table" : "time_series";
+          assert.equal(target.format, expected, `${panel.title} ${target.refId}`);
+          if (panel.type !== "timeseries") {
+            assert.equal(target.instant, true, `${panel.title} ${target.refId} is not instant`);
+          }
+        }
+      }
+      assert.ok(panels.some((panel) => panel.type === "table"));
+      assert.ok(panels.filter((panel) => panel.type === "stat").length >= 6);
+    });
+
     it("colour the panels of alerts at the contract's thresholds", () => {
       for (const [title, figures] of Object.entries(MIRRORED)) {
         const panel = panels.find((p) => p.title === title);

@@ -65,7 +65,15 @@ export interface DashboardPanel {
   type: string;
   title?: string;
   description?: string;
-  targets?: { expr: string; refId: string; legendFormat?: string; instant?: boolean }[];
+  datasource?: { type?: string; uid?: string };
+  targets?: {
+    expr: string;
+    refId: string;
+    legendFormat?: string;
+    instant?: boolean;
+    format?: string;
+    datasource?: { type?: string; uid?: string };
+  }[];
   fieldConfig?: {
     defaults: {
       unit?: string;
