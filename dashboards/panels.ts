@@ -5,8 +5,17 @@ import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 
-/** The Prometheus datasource every panel reads; the stack declares it with this uid. */
+/** The Prometheus datasource the stack declares in Grafana, with this uid. */
 export const DATASOURCE = { type: "prometheus", uid: "prometheus" } as const;
+
+/** The dashboard variable that picks the Prometheus datasource; it defaults to the stack's. */
+const DATASOURCE_VARIABLE = "datasource";
+
+/**
+ * What every panel and query reads: the variable, not a fixed uid, so that the rendered JSON
+ * imports into a Grafana whose Prometheus datasource has another uid.
+ */
+const PANEL_DATASOURCE = { type: DATASOURCE.type, uid: `\${${DATASOURCE_VARIABLE}}` } as const;
 
 /** Grafana's unit ids that the house panels use; a panel cannot be built without one. */
 export type Unit =
@@ -92,7 +101,7 @@ function targets(queries: Query[], shape: Shape) {
       .expr(query.expr)
       .legendFormat(query.legend)
       .refId(String.fromCharCode(65 + i))
-      .datasource(DATASOURCE);
+      .datasource(PANEL_DATASOURCE);
     if (shape === "range") {
       return target.range().format(prometheus.PromQueryFormat.TimeSeries);
     }
@@ -112,7 +121,7 @@ export function timeSeries(spec: PanelSpec): timeseries.PanelBuilder {
     .title(spec.title)
     .description(spec.description)
     .unit(spec.unit)
-    .datasource(DATASOURCE)
+    .datasource(PANEL_DATASOURCE)
     .targets(targets(spec.queries, "range"))
     .span(spec.width ?? 8)
     .height(8)
@@ -147,7 +156,7 @@ export function statPanel(spec: PanelSpec & { upDown?: boolean }): stat.PanelBui
     .title(spec.title)
     .description(spec.description)
     .unit(spec.unit)
-    .datasource(DATASOURCE)
+    .datasource(PANEL_DATASOURCE)
     .targets(targets(spec.queries, "latest"))
     .span(spec.width ?? 8)
     .height(5)
@@ -169,7 +178,7 @@ export function tablePanel(spec: PanelSpec): table.PanelBuilder {
     .title(spec.title)
     .description(spec.description)
     .unit(spec.unit)
-    .datasource(DATASOURCE)
+    .datasource(PANEL_DATASOURCE)
     .targets(targets(spec.queries, "table"))
     .span(spec.width ?? 24)
     .height(9)
@@ -196,5 +205,14 @@ export function houseDashboard(spec: {
     .time({ from: "now-6h", to: "now" })
     .timezone("browser")
     .readonly()
-    .tooltip(dashboard.DashboardCursorSync.Crosshair);
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .withVariable(
+      new dashboard.DatasourceVariableBuilder(DATASOURCE_VARIABLE)
+        .label("Prometheus")
+        .type(DATASOURCE.type)
+        .current({ text: "Prometheus", value: DATASOURCE.uid })
+        .multi(false)
+        .includeAll(false)
+        .allowCustomValue(false),
+    );
 }

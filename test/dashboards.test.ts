@@ -29,6 +29,9 @@ const MIRRORED: Record<string, number[]> = {
   "Last incremental or full backup": [BACKUP_THRESHOLDS.incrementalMaxAgeSeconds],
 };
 
+/** How a panel or query names the datasource variable instead of a fixed uid. */
+const VARIABLE_REF = { type: "prometheus", uid: "${datasource}" };
+
 function steps(panel: DashboardPanel): (number | null)[] {
   return (panel.fieldConfig?.defaults.thresholds?.steps ?? []).map((step) => step.value);
 }
@@ -78,11 +81,34 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
-    it("read every query from the stack's Prometheus datasource", () => {
+    it("read every panel and query through the datasource variable, so any Grafana can import them", () => {
       for (const panel of panels) {
         assert.ok((panel.targets ?? []).length > 0, `${panel.title} has no query`);
-        const sources = (panel as { datasource?: unknown }).datasource;
-        assert.deepEqual(sources, DATASOURCE, panel.title);
+        assert.deepEqual(panel.datasource, VARIABLE_REF, panel.title);
+        for (const target of panel.targets ?? []) {
+          assert.deepEqual(target.datasource, VARIABLE_REF, `${panel.title} ${target.refId}`);
+        }
+      }
+    });
+
+    it("offer a Prometheus datasource variable that defaults to the stack's datasource", () => {
+      for (const model of dashboards.values()) {
+        const variables = (model as { templating?: { list?: Record<string, unknown>[] } })
+          .templating?.list;
+        assert.deepEqual(
+          variables?.map((v) => [v.type, v.name, v.query, v.current, v.multi, v.includeAll]),
+          [
+            [
+              "datasource",
+              "datasource",
+              "prometheus",
+              { text: "Prometheus", value: DATASOURCE.uid },
+              false,
+              false,
+            ],
+          ],
+          model.uid,
+        );
       }
     });
 
