@@ -1,15 +1,12 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { BACKUP_THRESHOLDS, THRESHOLDS } from "../components/monitoring/contract";
-import { JOBS, sel } from "../components/monitoring/selectors";
+import { BACKUP_METRICS, backupsOf, JOBS, sel } from "../components/monitoring/selectors";
 import { DATABASE_NAME, ROLES } from "../components/postgres/access";
 import { houseDashboard, redAbove, row, statPanel, tablePanel, timeSeries } from "./panels";
 
 const postgres = sel({ job: JOBS.postgres });
 const database = sel({ job: JOBS.postgres, datname: DATABASE_NAME });
 const pool = sel({ job: JOBS.postgres, usename: ROLES.app });
-
-/** The backup jobs' metrics, served by node-exporter's textfile collector, by backup `type`. */
-const backupOf = (type: string) => sel({ job: JOBS.node, type });
 
 /** The backend's pool against DB_POOL_MAX, and every connection against max_connections. */
 function connections(board: dashboard.DashboardBuilder, poolMax: number): void {
@@ -209,7 +206,7 @@ function durabilityAndSpatial(board: dashboard.DashboardBuilder): void {
         queries: [
           {
             expr: `time() - max(
-  pgbackrest_backup_last_success_timestamp_seconds${backupOf("full")}
+  pgbackrest_backup_last_success_timestamp_seconds${backupsOf("full")}
 )`,
             legend: "full",
           },
@@ -226,7 +223,7 @@ function durabilityAndSpatial(board: dashboard.DashboardBuilder): void {
         queries: [
           {
             expr: `time() - max(
-  pgbackrest_backup_last_success_timestamp_seconds{job="${JOBS.node}",type=~"full|incr"}
+  pgbackrest_backup_last_success_timestamp_seconds${backupsOf("full", "incr")}
 )`,
             legend: "any",
           },
@@ -242,7 +239,7 @@ function durabilityAndSpatial(board: dashboard.DashboardBuilder): void {
         queries: [
           {
             expr: `max by (type) (
-  pgbackrest_backup_last_duration_seconds{job="${JOBS.node}"}
+  pgbackrest_backup_last_duration_seconds${BACKUP_METRICS}
 )`,
             legend: "{{type}}",
           },
@@ -257,7 +254,7 @@ function durabilityAndSpatial(board: dashboard.DashboardBuilder): void {
         queries: [
           {
             expr: `max by (type) (
-  pgbackrest_backup_last_size_bytes{job="${JOBS.node}"}
+  pgbackrest_backup_last_size_bytes${BACKUP_METRICS}
 )`,
             legend: "{{type}}",
           },

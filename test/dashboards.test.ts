@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { BACKUP_THRESHOLDS, THRESHOLDS } from "../components/monitoring/contract";
 import { DATASOURCE } from "../dashboards";
 import { DashboardModel, DashboardPanel, panelsOf, renderedDashboards } from "./support/promql";
@@ -157,3 +159,21 @@ for (const stack of ["dev", "prod"] as const) {
     });
   });
 }
+
+describe("the dashboards' source", () => {
+  it("builds every selector with the shared helpers: no job matcher is written by hand", () => {
+    const dir = path.join(__dirname, "..", "dashboards");
+    const handWritten = fs
+      .readdirSync(dir)
+      .filter((file) => file.endsWith(".ts"))
+      .flatMap((file) =>
+        fs
+          .readFileSync(path.join(dir, file), "utf8")
+          .split("\n")
+          .map((line, i) => ({ where: `dashboards/${file}:${i + 1}`, line }))
+          .filter(({ line }) => /\bjob\s*=~?\s*\\?["'`]/.test(line)),
+      )
+      .map(({ where, line }) => `${where}: ${line.trim()}`);
+    assert.deepEqual(handWritten, []);
+  });
+});
