@@ -2,6 +2,7 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { THRESHOLDS } from "../components/monitoring/contract";
 import { JOBS, sel } from "../components/monitoring/selectors";
 import { houseDashboard, redAbove, row, timeSeries } from "./panels";
+import { orZero } from "./promql";
 import { selector } from "./selectors";
 
 const redis = sel({ job: JOBS.redis });
@@ -78,10 +79,14 @@ function redisPanels(board: dashboard.DashboardBuilder): void {
     );
 }
 
+const nginxLog = sel({ job: JOBS.nginxLog });
+
+/** Answers a second with a status matching `status`; 0 when there are answers but none such. */
 const responses = (status: string, window: string) =>
-  `sum(
-  rate(nginx_http_responses_total${selector({ job: JOBS.nginxLog }, `status=~"${status}"`)}[${window}])
-)`;
+  orZero(
+    `sum(rate(nginx_http_responses_total${selector({ job: JOBS.nginxLog }, `status=~"${status}"`)}[${window}]))`,
+    `sum(rate(nginx_http_responses_total${nginxLog}[${window}]))`,
+  );
 
 /** nginx: connections and requests from stub_status, answers by status from its access log. */
 function nginxPanels(board: dashboard.DashboardBuilder): void {
@@ -114,7 +119,7 @@ function nginxPanels(board: dashboard.DashboardBuilder): void {
         queries: [
           {
             expr: `sum by (status) (
-  rate(nginx_http_responses_total${sel({ job: JOBS.nginxLog })}[5m])
+  rate(nginx_http_responses_total${nginxLog}[5m])
 )`,
             legend: "{{status}}",
           },

@@ -3,7 +3,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { BACKUP_THRESHOLDS, THRESHOLDS } from "../components/monitoring/contract";
 import { DATASOURCE } from "../dashboards";
-import { DashboardModel, DashboardPanel, panelsOf, renderedDashboards } from "./support/promql";
+import { requireBinary, run, tempDir } from "./support/processes";
+import {
+  DashboardModel,
+  DashboardPanel,
+  dashboardExpressions,
+  panelsOf,
+  renderedDashboards,
+} from "./support/promql";
 import { renderedStack } from "./support/rendered";
 
 /** The backend's DB_POOL_MAX in each stack file. */
@@ -175,5 +182,134 @@ describe("the dashboards' source", () => {
       )
       .map(({ where, line }) => `${where}: ${line.trim()}`);
     assert.deepEqual(handWritten, []);
+  });
+});
+
+const PROMTOOL = "/usr/bin/promtool";
+
+/** A panel query, the series promtool loads (15 s apart), and what it must give after 10 min. */
+interface ErrorPanelCase {
+  query: string;
+  says: string;
+  series: Record<string, string>;
+  expected: number;
+}
+
+const BACKEND = 'job="backend"';
+const NGINX_LOG = 'job="nginx-log",prog="nginx.mtail"';
+
+// Counters only get an error series at the first error (mtail makes a status's series at its first
+// line), so an error panel that selects errors alone shows nothing while all is well.
+const ERROR_PANELS: ErrorPanelCase[] = [
+  {
+    query: 'dashboards/production-overview.json "API error ratio" A',
+    says: "0 with traffic and no 5xx series",
+    series: { [`http_requests_total{${BACKEND},status="200"}`]: "0+60x40" },
+    expected: 0,
+  },
+  {
+    query: 'dashboards/production-overview.json "API error ratio" A',
+    says: "the share of 5xx once there are some",
+    series: {
+      [`http_requests_total{${BACKEND},status="200"}`]: "0+45x40",
+      [`http_requests_total{${BACKEND},status="503"}`]: "0+15x40",
+    },
+    expected: 0.25,
+  },
+  {
+    query: 'dashboards/production-overview.json "Failed logins" A',
+    says: "0 with logins and no failure series",
+    series: { [`auth_login_attempts_total{${BACKEND},outcome="success"}`]: "0+15x40" },
+    expected: 0,
+  },
+  {
+    query: 'dashboards/production-overview.json "Payment success rate" A',
+    says: "0 with attempts and no success series",
+    series: { [`payment_attempts_total{${BACKEND},outcome="failure"}`]: "0+15x40" },
+    expected: 0,
+  },
+  {
+    query: 'dashboards/production-overview.json "Payment failure ratio" A',
+    says: "0 with payments and no failure series",
+    series: { [`payment_attempts_total{${BACKEND},outcome="success"}`]: "0+15x40" },
+    expected: 0,
+  },
+  {
+    query: 'dashboards/production-overview.json "Payment failure ratio" A',
+    says: "the share of failures once there are some",
+    series: {
+      [`payment_attempts_total{${BACKEND},outcome="success"}`]: "0+10x40",
+      [`payment_attempts_total{${BACKEND},outcome="declined"}`]: "0+5x40",
+      [`payment_attempts_total{${BACKEND},outcome="failure"}`]: "0+5x40",
+    },
+    expected: 0.25,
+  },
+  {
+    query: 'dashboards/services.json "nginx 4xx per second" A',
+    says: "0 with answers and no 4xx series",
+    series: { [`nginx_http_responses_total{${NGINX_LOG},status="200"}`]: "0+30x40" },
+    expected: 0,
+  },
+  {
+    query: 'dashboards/services.json "nginx 5xx per second" A',
+    says: "0 with answers and no 5xx series",
+    series: { [`nginx_http_responses_total{${NGINX_LOG},status="200"}`]: "0+30x40" },
+    expected: 0,
+  },
+  {
+    query: 'dashboards/services.json "nginx 5xx per second" A',
+    says: "the 5xx a second once there are some",
+    series: {
+      [`nginx_http_responses_total{${NGINX_LOG},status="200"}`]: "0+30x40",
+      [`nginx_http_responses_total{${NGINX_LOG},status="502"}`]: "0+3x40",
+    },
+    expected: 0.2,
+  },
+];
+
+describe("the error panels, evaluated by promtool 2.42", () => {
+  let queries: Map<string, string>;
+  let dir = "";
+
+  before(async () => {
+    requireBinary(PROMTOOL, "prometheus");
+    const out = await renderedStack("dev");
+    queries = new Map(dashboardExpressions(out).map(({ where, expr }) => [where, expr]));
+    dir = tempDir("error-panels");
+  });
+
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  ERROR_PANELS.forEach((panel, i) => {
+    it(`shows ${panel.says}: ${panel.query}`, async () => {
+      const expr = queries.get(panel.query);
+      assert.ok(expr, `no query ${panel.query}`);
+      const file = path.join(dir, `case-${i}.test.yml`);
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          rule_files: [],
+          evaluation_interval: "1m",
+          tests: [
+            {
+              interval: "15s",
+              input_series: Object.entries(panel.series).map(([series, values]) => ({
+                series,
+                values,
+              })),
+              promql_expr_test: [
+                {
+                  expr,
+                  eval_time: "10m",
+                  exp_samples: [{ labels: "{}", value: panel.expected }],
+                },
+              ],
+            },
+          ],
+        }),
+      );
+      const result = await run(PROMTOOL, ["test", "rules", file]);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+    });
   });
 });
