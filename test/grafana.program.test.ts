@@ -4,7 +4,13 @@ import * as path from "node:path";
 import { DASHBOARD_FOLDER, prometheusJsonData } from "../components/grafana/dashboards";
 import { GRAFANA_IMAGE } from "../components/grafana/settings";
 import { buildDashboards, dashboardJson } from "../dashboards";
-import { isSecretValue, mockPassword, RecordedResource } from "../render/engine";
+import {
+  isSecretValue,
+  mockPassword,
+  RecordedResource,
+  redactSecrets,
+  revealSecrets,
+} from "../render/engine";
 import { CommandResult, run, tempDir } from "./support/processes";
 import { devProgram, one, plainInputs } from "./support/program";
 
@@ -39,12 +45,12 @@ describe("the dev stack's Grafana on Pulumi's mock engine", () => {
     });
   });
 
-  it("turns anonymous access, sign-up and calls home off and sets the generated admin password", () => {
+  it("turns anonymous access, sign-up and calls home off and reads the admin password from a file", () => {
     assert.deepEqual(plainInputs(one(resources, "grafana-container")).envs, [
       "GF_SERVER_HTTP_PORT=3000",
       "GF_SERVER_ROOT_URL=http://127.0.0.1:3004/",
       "GF_SECURITY_ADMIN_USER=admin",
-      `GF_SECURITY_ADMIN_PASSWORD=${ADMIN_PASSWORD}`,
+      "GF_SECURITY_ADMIN_PASSWORD__FILE=/etc/grafana/secrets/admin-password",
       "GF_SECURITY_DISABLE_GRAVATAR=true",
       "GF_SECURITY_COOKIE_SAMESITE=strict",
       "GF_AUTH_ANONYMOUS_ENABLED=false",
@@ -62,6 +68,23 @@ describe("the dev stack's Grafana on Pulumi's mock engine", () => {
       minUpper: 4,
       minNumeric: 4,
     });
+  });
+
+  it("uploads the admin password as a secret file Grafana's user can read, and puts it in no env", () => {
+    const container = one(resources, "grafana-container");
+    assert.deepEqual(plainInputs(container).uploads, [
+      {
+        file: "/etc/grafana/secrets/admin-password",
+        content: ADMIN_PASSWORD,
+        permissions: "0444",
+      },
+    ]);
+    assert.equal(JSON.stringify(redactSecrets(container.inputs.uploads)).includes("mockpw"), false);
+    assert.ok(JSON.stringify(container.inputs.uploads).includes(ADMIN_PASSWORD));
+    for (const resource of resources) {
+      const envs = JSON.stringify(revealSecrets(resource.inputs.envs ?? []));
+      assert.ok(!envs.includes(ADMIN_PASSWORD), `${resource.name} has the password in an env`);
+    }
   });
 
   it("keeps Grafana's volume when the stack is destroyed", () => {
