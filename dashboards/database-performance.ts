@@ -134,22 +134,43 @@ function activity(board: dashboard.DashboardBuilder): void {
     );
 }
 
+/** The labels that name one statement of pg_stat_statements, at either level. */
+const STATEMENT_LABELS = "datname, usename, queryid, query";
+
 /** The statements that take the time, from pg_stat_statements. */
 function statements(board: dashboard.DashboardBuilder): void {
+  // pg_stat_statements keeps a statement run at top level and inside a function as two entries;
+  // both count for the statement.
+  const perStatement = (metric: string) => `sum by (${STATEMENT_LABELS}) (
+    ${metric}
+  )`;
   board
     .withRow(row("Slowest queries"))
     .withPanel(
       tablePanel({
         title: "Slowest statements by mean time",
         description:
-          "The ten statements with the highest mean run time among the 50 that took the most time in total, from pg_stat_statements.",
+          "The ten statements with the highest mean run time since statistics were reset, among the 50 entries of pg_stat_statements that took the most time in total.",
         unit: "s",
         queries: [
           {
-            expr: `topk(10, pg_stat_statements_top_mean_seconds${postgres})`,
+            expr: `topk(
+  10,
+  ${perStatement(`pg_stat_statements_top_total_seconds${postgres}`)}
+    / ${perStatement(`pg_stat_statements_top_calls${postgres}`)}
+)`,
             legend: "{{query}}",
           },
         ],
+        columns: {
+          headings: {
+            query: "Statement",
+            Value: "Mean time",
+            datname: "Database",
+            usename: "Role",
+            queryid: "queryid",
+          },
+        },
       }),
     )
     .withPanel(
@@ -163,9 +184,9 @@ function statements(board: dashboard.DashboardBuilder): void {
           {
             expr: `topk(
   10,
-  ${rate("pg_stat_statements_top_total_seconds", postgres)}
+  ${perStatement(rate("pg_stat_statements_top_total_seconds", postgres))}
 )`,
-            legend: "{{queryid}}",
+            legend: "{{query}}",
           },
         ],
       }),
@@ -266,7 +287,7 @@ function durabilityAndSpatial(board: dashboard.DashboardBuilder): void {
       timeSeries({
         title: "PostGIS calls per second",
         description:
-          "Runs of statements calling each PostGIS function (ST_*), from pg_stat_statements, over 5 minutes.",
+          "Runs of statements calling each PostGIS function (ST_*), over 5 minutes, from the 50 such entries of pg_stat_statements that took the most time.",
         unit: "ops",
         width: 12,
         queries: [

@@ -172,8 +172,18 @@ export function statPanel(spec: PanelSpec & { upDown?: boolean }): stat.PanelBui
   return panel;
 }
 
+/** How a table shows its columns: each series label is one, and the value is `Value`. */
+export interface Columns {
+  /** Headings by label name; the first ones listed come first, in this order. */
+  headings: Record<string, string>;
+}
+
+/** Columns every table hides: the time of the instant query and the labels of the scrape. */
+const HIDDEN_COLUMNS = { Time: true, __name__: true, job: true, instance: true } as const;
+
 /** The latest value of each series as table rows, their labels as columns. */
-export function tablePanel(spec: PanelSpec): table.PanelBuilder {
+export function tablePanel(spec: PanelSpec & { columns?: Columns }): table.PanelBuilder {
+  const headings = spec.columns?.headings ?? {};
   return new table.PanelBuilder()
     .title(spec.title)
     .description(spec.description)
@@ -182,7 +192,14 @@ export function tablePanel(spec: PanelSpec): table.PanelBuilder {
     .targets(targets(spec.queries, "table"))
     .span(spec.width ?? 24)
     .height(9)
-    .withTransformation({ id: "organize", options: { excludeByName: { Time: true } } });
+    .withTransformation({
+      id: "organize",
+      options: {
+        excludeByName: HIDDEN_COLUMNS,
+        renameByName: headings,
+        indexByName: Object.fromEntries(Object.keys(headings).map((label, i) => [label, i])),
+      },
+    });
 }
 
 /** A row heading that groups the panels after it. */

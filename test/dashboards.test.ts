@@ -38,6 +38,13 @@ const MIRRORED: Record<string, number[]> = {
   "Last incremental or full backup": [BACKUP_THRESHOLDS.incrementalMaxAgeSeconds],
 };
 
+/** Grafana's organize transformation: hidden, renamed and reordered columns. */
+interface Organize {
+  excludeByName?: Record<string, boolean>;
+  renameByName?: Record<string, string>;
+  indexByName?: Record<string, number>;
+}
+
 /** How a panel or query names the datasource variable instead of a fixed uid. */
 const VARIABLE_REF = { type: "prometheus", uid: "${datasource}" };
 
@@ -135,6 +142,27 @@ for (const stack of ["dev", "prod"] as const) {
       }
       assert.ok(panels.some((panel) => panel.type === "table"));
       assert.ok(panels.filter((panel) => panel.type === "stat").length >= 6);
+    });
+
+    it("name the slowest statements by their text, hiding the series' name, job and instance", () => {
+      type Table = DashboardPanel & { transformations?: { id: string; options: Organize }[] };
+      const table: Table | undefined = panels.find(
+        (p) => p.title === "Slowest statements by mean time",
+      );
+      const organize = table?.transformations?.find((t) => t.id === "organize")?.options;
+      assert.deepEqual(organize?.excludeByName, {
+        Time: true,
+        __name__: true,
+        job: true,
+        instance: true,
+      });
+      assert.equal(organize?.renameByName?.query, "Statement");
+      assert.equal(organize?.indexByName?.query, 0);
+      const graph = panels.find((p) => p.title === "Time spent per statement");
+      assert.deepEqual(
+        graph?.targets?.map((t) => t.legendFormat),
+        ["{{query}}"],
+      );
     });
 
     it("colour the panels of alerts at the contract's thresholds", () => {
