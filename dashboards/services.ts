@@ -53,11 +53,17 @@ function redisPanels(board: dashboard.DashboardBuilder): void {
       timeSeries({
         title: "Redis slow log",
         description:
-          "Commands in Redis's slow log, and new entries per hour; SLOWLOG GET shows them (rmon in the runbook).",
+          "Commands in Redis's slow log, and entries added in the last hour, read from the newest entry's id; SLOWLOG GET shows them (rmon in the runbook).",
         unit: "short",
         queries: [
           { expr: `redis_slowlog_length${redis}`, legend: "entries" },
-          { expr: `increase(redis_slowlog_last_id${redis}[1h])`, legend: "new in the last hour" },
+          // redis_exporter serves the newest entry's id as a gauge, and 0 while the log is empty.
+          // After a restart ids begin again at 0, so the first new entry is not seen and the
+          // difference is negative until the hour has passed: clamped to 0 there.
+          {
+            expr: `clamp_min(delta(redis_slowlog_last_id${redis}[1h]), 0)`,
+            legend: "new in the last hour",
+          },
         ],
       }),
     )
