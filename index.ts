@@ -4,13 +4,14 @@ import { WebService } from "./components/app/web-service";
 import { POSTGRES_CONTAINER } from "./components/backup/layout";
 import { BackupRepository } from "./components/backup/repository";
 import { BackupScheduler } from "./components/backup/scheduler";
+import { hostedPrometheusUrls } from "./components/config/grafana-cloud";
 import { loadSettings } from "./components/config/load";
 import { parseSize, toMegabytes } from "./components/config/sizes";
 import { StackNetworks } from "./components/network";
 import { CLOUDFLARE_RANGES } from "./components/nginx/cloudflare";
 import { GrafanaDashboards } from "./components/grafana/dashboards";
 import { GrafanaServer } from "./components/grafana/server";
-import { GRAFANA_LOCAL_URL } from "./components/grafana/settings";
+import { GRAFANA_LOCAL_URL, PROMETHEUS_URL } from "./components/grafana/settings";
 import { Alerting } from "./components/monitoring/alerting";
 import { Exporters } from "./components/monitoring/exporters";
 import { address, MONITORING_ENDPOINTS } from "./components/monitoring/ports";
@@ -183,6 +184,17 @@ const exporters = new Exporters("exporters", {
   backupMetricsVolume: backupRepository.metricsVolume,
 });
 
+// A Grafana Cloud stack cannot reach the host's Prometheus: Prometheus pushes every sample to the
+// stack's hosted Prometheus, which the Cloud datasource reads.
+const grafanaCloud =
+  settings.grafanaCloudUrl === ""
+    ? undefined
+    : {
+        prometheus: hostedPrometheusUrls(settings.grafanaCloudPrometheusUrl),
+        user: settings.grafanaCloudPrometheusUser,
+        token: pulumi.secret(settings.grafanaCloudPrometheusToken),
+      };
+
 // In prod the probe goes through Cloudflare like a customer; dev has no public name to call.
 const origin = `https://${NGINX_NAME}:${NGINX_CONTAINER_PORTS.https}/`;
 const alerting = new Alerting(
@@ -206,6 +218,13 @@ const alerting = new Alerting(
         originUrl: origin,
       },
     },
+    ...(grafanaCloud && {
+      remoteWrite: {
+        url: grafanaCloud.prometheus.push,
+        username: grafanaCloud.user,
+        password: grafanaCloud.token,
+      },
+    }),
     poolMax: settings.backendDbPoolMax,
     runbookUrl: settings.runbookUrl,
     retention: settings.prometheusRetention,
@@ -222,7 +241,7 @@ const alerting = new Alerting(
 
 // With a Grafana Cloud stack configured, the stack runs no Grafana and manages the Cloud one.
 const grafanaServer =
-  settings.grafanaCloudUrl === ""
+  grafanaCloud === undefined
     ? new GrafanaServer("grafana", {
         memoryMb: megabytes(settings.grafanaMemory),
         adminPassword: settings.grafanaAdminPassword,
@@ -237,6 +256,13 @@ new GrafanaDashboards(
       url: settings.grafanaCloudUrl,
       auth: pulumi.secret(settings.grafanaCloudToken),
     },
+    prometheus: grafanaCloud
+      ? {
+          url: grafanaCloud.prometheus.query,
+          basicAuth: { username: grafanaCloud.user, password: grafanaCloud.token },
+          isDefault: false,
+        }
+      : { url: PROMETHEUS_URL, isDefault: true },
     dashboards: { poolMax: settings.backendDbPoolMax },
     dependsOn: grafanaServer ? [grafanaServer.container] : [],
   },

@@ -1,15 +1,12 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { BACKUP_THRESHOLDS, THRESHOLDS } from "../components/monitoring/contract";
-import { JOBS, sel } from "../components/monitoring/selectors";
+import { BACKUP_METRICS, backupsOf, JOBS, sel } from "../components/monitoring/selectors";
 import { DATABASE_NAME, ROLES } from "../components/postgres/access";
 import { houseDashboard, redAbove, row, statPanel, tablePanel, timeSeries } from "./panels";
 
 const postgres = sel({ job: JOBS.postgres });
 const database = sel({ job: JOBS.postgres, datname: DATABASE_NAME });
 const pool = sel({ job: JOBS.postgres, usename: ROLES.app });
-
-/** The backup jobs' metrics, served by node-exporter's textfile collector, by backup `type`. */
-const backupOf = (type: string) => sel({ job: JOBS.node, type });
 
 /** The backend's pool against DB_POOL_MAX, and every connection against max_connections. */
 function connections(board: dashboard.DashboardBuilder, poolMax: number): void {
@@ -137,22 +134,43 @@ function activity(board: dashboard.DashboardBuilder): void {
     );
 }
 
+/** The labels that name one statement of pg_stat_statements, at either level. */
+const STATEMENT_LABELS = "datname, usename, queryid, query";
+
 /** The statements that take the time, from pg_stat_statements. */
 function statements(board: dashboard.DashboardBuilder): void {
+  // pg_stat_statements keeps a statement run at top level and inside a function as two entries;
+  // both count for the statement.
+  const perStatement = (metric: string) => `sum by (${STATEMENT_LABELS}) (
+    ${metric}
+  )`;
   board
     .withRow(row("Slowest queries"))
     .withPanel(
       tablePanel({
         title: "Slowest statements by mean time",
         description:
-          "The ten statements with the highest mean run time among the 50 that took the most time in total, from pg_stat_statements.",
+          "The ten statements with the highest mean run time since statistics were reset, among the 50 entries of pg_stat_statements that took the most time in total.",
         unit: "s",
         queries: [
           {
-            expr: `topk(10, pg_stat_statements_top_mean_seconds${postgres})`,
+            expr: `topk(
+  10,
+  ${perStatement(`pg_stat_statements_top_total_seconds${postgres}`)}
+    / ${perStatement(`pg_stat_statements_top_calls${postgres}`)}
+)`,
             legend: "{{query}}",
           },
         ],
+        columns: {
+          headings: {
+            query: "Statement",
+            Value: "Mean time",
+            datname: "Database",
+            usename: "Role",
+            queryid: "queryid",
+          },
+        },
       }),
     )
     .withPanel(
@@ -166,9 +184,9 @@ function statements(board: dashboard.DashboardBuilder): void {
           {
             expr: `topk(
   10,
-  ${rate("pg_stat_statements_top_total_seconds", postgres)}
+  ${perStatement(rate("pg_stat_statements_top_total_seconds", postgres))}
 )`,
-            legend: "{{queryid}}",
+            legend: "{{query}}",
           },
         ],
       }),
@@ -209,7 +227,7 @@ function durabilityAndSpatial(board: dashboard.DashboardBuilder): void {
         queries: [
           {
             expr: `time() - max(
-  pgbackrest_backup_last_success_timestamp_seconds${backupOf("full")}
+  pgbackrest_backup_last_success_timestamp_seconds${backupsOf("full")}
 )`,
             legend: "full",
           },
@@ -226,7 +244,7 @@ function durabilityAndSpatial(board: dashboard.DashboardBuilder): void {
         queries: [
           {
             expr: `time() - max(
-  pgbackrest_backup_last_success_timestamp_seconds{job="${JOBS.node}",type=~"full|incr"}
+  pgbackrest_backup_last_success_timestamp_seconds${backupsOf("full", "incr")}
 )`,
             legend: "any",
           },
@@ -242,7 +260,7 @@ function durabilityAndSpatial(board: dashboard.DashboardBuilder): void {
         queries: [
           {
             expr: `max by (type) (
-  pgbackrest_backup_last_duration_seconds{job="${JOBS.node}"}
+  pgbackrest_backup_last_duration_seconds${BACKUP_METRICS}
 )`,
             legend: "{{type}}",
           },
@@ -257,7 +275,7 @@ function durabilityAndSpatial(board: dashboard.DashboardBuilder): void {
         queries: [
           {
             expr: `max by (type) (
-  pgbackrest_backup_last_size_bytes{job="${JOBS.node}"}
+  pgbackrest_backup_last_size_bytes${BACKUP_METRICS}
 )`,
             legend: "{{type}}",
           },
@@ -269,7 +287,7 @@ function durabilityAndSpatial(board: dashboard.DashboardBuilder): void {
       timeSeries({
         title: "PostGIS calls per second",
         description:
-          "Runs of statements calling each PostGIS function (ST_*), from pg_stat_statements, over 5 minutes.",
+          "Runs of statements calling each PostGIS function (ST_*), over 5 minutes, from the 50 such entries of pg_stat_statements that took the most time.",
         unit: "ops",
         width: 12,
         queries: [

@@ -5,8 +5,17 @@ import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 
-/** The Prometheus datasource every panel reads; the stack declares it with this uid. */
+/** The Prometheus datasource the stack declares in Grafana, with this uid. */
 export const DATASOURCE = { type: "prometheus", uid: "prometheus" } as const;
+
+/** The dashboard variable that picks the Prometheus datasource; it defaults to the stack's. */
+const DATASOURCE_VARIABLE = "datasource";
+
+/**
+ * What every panel and query reads: the variable, not a fixed uid, so that the rendered JSON
+ * imports into a Grafana whose Prometheus datasource has another uid.
+ */
+const PANEL_DATASOURCE = { type: DATASOURCE.type, uid: `\${${DATASOURCE_VARIABLE}}` } as const;
 
 /** Grafana's unit ids that the house panels use; a panel cannot be built without one. */
 export type Unit =
@@ -78,14 +87,31 @@ function thresholdsConfig(thresholds: Thresholds): dashboard.ThresholdsConfigBui
     ]);
 }
 
-function targets(queries: Query[], instant: boolean) {
+/**
+ * How a panel asks for its data: a graph over a range, the latest value of each series (stat),
+ * or the latest values as one table. Grafana merges every series of a table-format query into
+ * one frame with a single Value field, so only a table panel may ask for that shape: a stat panel
+ * would reduce all series to one number and hide a down job behind an up one.
+ */
+type Shape = "range" | "latest" | "table";
+
+function targets(queries: Query[], shape: Shape) {
   return queries.map((query, i) => {
     const target = new prometheus.DataqueryBuilder()
       .expr(query.expr)
       .legendFormat(query.legend)
       .refId(String.fromCharCode(65 + i))
-      .datasource(DATASOURCE);
-    return instant ? target.instant().format(prometheus.PromQueryFormat.Table) : target.range();
+      .datasource(PANEL_DATASOURCE);
+    if (shape === "range") {
+      return target.range().format(prometheus.PromQueryFormat.TimeSeries);
+    }
+    return target
+      .instant()
+      .format(
+        shape === "table"
+          ? prometheus.PromQueryFormat.Table
+          : prometheus.PromQueryFormat.TimeSeries,
+      );
   });
 }
 
@@ -95,8 +121,8 @@ export function timeSeries(spec: PanelSpec): timeseries.PanelBuilder {
     .title(spec.title)
     .description(spec.description)
     .unit(spec.unit)
-    .datasource(DATASOURCE)
-    .targets(targets(spec.queries, false))
+    .datasource(PANEL_DATASOURCE)
+    .targets(targets(spec.queries, "range"))
     .span(spec.width ?? 8)
     .height(8)
     .fillOpacity(10)
@@ -130,8 +156,8 @@ export function statPanel(spec: PanelSpec & { upDown?: boolean }): stat.PanelBui
     .title(spec.title)
     .description(spec.description)
     .unit(spec.unit)
-    .datasource(DATASOURCE)
-    .targets(targets(spec.queries, true))
+    .datasource(PANEL_DATASOURCE)
+    .targets(targets(spec.queries, "latest"))
     .span(spec.width ?? 8)
     .height(5)
     .colorMode(common.BigValueColorMode.Background)
@@ -146,17 +172,34 @@ export function statPanel(spec: PanelSpec & { upDown?: boolean }): stat.PanelBui
   return panel;
 }
 
+/** How a table shows its columns: each series label is one, and the value is `Value`. */
+export interface Columns {
+  /** Headings by label name; the first ones listed come first, in this order. */
+  headings: Record<string, string>;
+}
+
+/** Columns every table hides: the time of the instant query and the labels of the scrape. */
+const HIDDEN_COLUMNS = { Time: true, __name__: true, job: true, instance: true } as const;
+
 /** The latest value of each series as table rows, their labels as columns. */
-export function tablePanel(spec: PanelSpec): table.PanelBuilder {
+export function tablePanel(spec: PanelSpec & { columns?: Columns }): table.PanelBuilder {
+  const headings = spec.columns?.headings ?? {};
   return new table.PanelBuilder()
     .title(spec.title)
     .description(spec.description)
     .unit(spec.unit)
-    .datasource(DATASOURCE)
-    .targets(targets(spec.queries, true))
+    .datasource(PANEL_DATASOURCE)
+    .targets(targets(spec.queries, "table"))
     .span(spec.width ?? 24)
     .height(9)
-    .withTransformation({ id: "organize", options: { excludeByName: { Time: true } } });
+    .withTransformation({
+      id: "organize",
+      options: {
+        excludeByName: HIDDEN_COLUMNS,
+        renameByName: headings,
+        indexByName: Object.fromEntries(Object.keys(headings).map((label, i) => [label, i])),
+      },
+    });
 }
 
 /** A row heading that groups the panels after it. */
@@ -179,5 +222,14 @@ export function houseDashboard(spec: {
     .time({ from: "now-6h", to: "now" })
     .timezone("browser")
     .readonly()
-    .tooltip(dashboard.DashboardCursorSync.Crosshair);
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .withVariable(
+      new dashboard.DatasourceVariableBuilder(DATASOURCE_VARIABLE)
+        .label("Prometheus")
+        .type(DATASOURCE.type)
+        .current({ text: "Prometheus", value: DATASOURCE.uid })
+        .multi(false)
+        .includeAll(false)
+        .allowCustomValue(false),
+    );
 }

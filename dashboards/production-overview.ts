@@ -3,6 +3,7 @@ import { THRESHOLDS } from "../components/monitoring/contract";
 import { JOBS, sel } from "../components/monitoring/selectors";
 import { houseDashboard, redAbove, row, timeSeries } from "./panels";
 import { systemHealth } from "./system-health";
+import { orZero } from "./promql";
 import { selector } from "./selectors";
 
 const backend = sel({ job: JOBS.backend });
@@ -42,7 +43,9 @@ function apiPerformance(board: dashboard.DashboardBuilder): void {
         description: "Share of API requests answered 5xx, over 5 minutes (ApiErrorRateHigh).",
         unit: "percentunit",
         thresholds: redAbove(THRESHOLDS.apiErrorRatio),
-        queries: [{ expr: `${requests("5..")}\n  / ${requests()}`, legend: "5xx" }],
+        queries: [
+          { expr: `${orZero(requests("5.."), requests())}\n  / ${requests()}`, legend: "5xx" },
+        ],
       }),
     )
     .withPanel(
@@ -64,9 +67,10 @@ function apiPerformance(board: dashboard.DashboardBuilder): void {
         thresholds: redAbove(THRESHOLDS.authFailuresPerMinute),
         queries: [
           {
-            expr: `60 * sum(
-  rate(auth_login_attempts_total${selector({ job: JOBS.backend }, 'outcome="failure"')}[5m])
-)`,
+            expr: `60 * ${orZero(
+              `sum(rate(auth_login_attempts_total${selector({ job: JOBS.backend }, 'outcome="failure"')}[5m]))`,
+              `sum(rate(auth_login_attempts_total${backend}[5m]))`,
+            )}`,
             legend: "failed logins",
           },
         ],
@@ -103,7 +107,8 @@ function businessMetrics(board: dashboard.DashboardBuilder): void {
         unit: "percentunit",
         queries: [
           {
-            expr: `${payments("success", "5m")}\n  / ${payments(undefined, "5m")}`,
+            expr: `${orZero(payments("success", "5m"), payments(undefined, "5m"))}
+  / ${payments(undefined, "5m")}`,
             legend: "success",
           },
         ],
@@ -118,7 +123,8 @@ function businessMetrics(board: dashboard.DashboardBuilder): void {
         thresholds: redAbove(THRESHOLDS.paymentFailureRatio),
         queries: [
           {
-            expr: `${payments("failure", "1m")}\n  / ${payments(undefined, "1m")}`,
+            expr: `${orZero(payments("failure", "1m"), payments(undefined, "1m"))}
+  / ${payments(undefined, "1m")}`,
             legend: "failure",
           },
         ],

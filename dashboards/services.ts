@@ -2,6 +2,7 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { THRESHOLDS } from "../components/monitoring/contract";
 import { JOBS, sel } from "../components/monitoring/selectors";
 import { houseDashboard, redAbove, row, timeSeries } from "./panels";
+import { orZero } from "./promql";
 import { selector } from "./selectors";
 
 const redis = sel({ job: JOBS.redis });
@@ -52,11 +53,17 @@ function redisPanels(board: dashboard.DashboardBuilder): void {
       timeSeries({
         title: "Redis slow log",
         description:
-          "Commands in Redis's slow log, and new entries per hour; SLOWLOG GET shows them (rmon in the runbook).",
+          "Commands in Redis's slow log, and entries added in the last hour, read from the newest entry's id; SLOWLOG GET shows them (rmon in the runbook).",
         unit: "short",
         queries: [
           { expr: `redis_slowlog_length${redis}`, legend: "entries" },
-          { expr: `increase(redis_slowlog_last_id${redis}[1h])`, legend: "new in the last hour" },
+          // redis_exporter serves the newest entry's id as a gauge, and 0 while the log is empty.
+          // After a restart ids begin again at 0, so the first new entry is not seen and the
+          // difference is negative until the hour has passed: clamped to 0 there.
+          {
+            expr: `clamp_min(delta(redis_slowlog_last_id${redis}[1h]), 0)`,
+            legend: "new in the last hour",
+          },
         ],
       }),
     )
@@ -78,10 +85,14 @@ function redisPanels(board: dashboard.DashboardBuilder): void {
     );
 }
 
+const nginxLog = sel({ job: JOBS.nginxLog });
+
+/** Answers a second with a status matching `status`; 0 when there are answers but none such. */
 const responses = (status: string, window: string) =>
-  `sum(
-  rate(nginx_http_responses_total${selector({ job: JOBS.nginxLog }, `status=~"${status}"`)}[${window}])
-)`;
+  orZero(
+    `sum(rate(nginx_http_responses_total${selector({ job: JOBS.nginxLog }, `status=~"${status}"`)}[${window}]))`,
+    `sum(rate(nginx_http_responses_total${nginxLog}[${window}]))`,
+  );
 
 /** nginx: connections and requests from stub_status, answers by status from its access log. */
 function nginxPanels(board: dashboard.DashboardBuilder): void {
@@ -114,7 +125,7 @@ function nginxPanels(board: dashboard.DashboardBuilder): void {
         queries: [
           {
             expr: `sum by (status) (
-  rate(nginx_http_responses_total${sel({ job: JOBS.nginxLog })}[5m])
+  rate(nginx_http_responses_total${nginxLog}[5m])
 )`,
             legend: "{{status}}",
           },

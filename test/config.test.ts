@@ -6,6 +6,15 @@ import { parseSize } from "../components/config/sizes";
 
 type Raw = Partial<Record<SettingName, string>>;
 
+/** A complete Grafana Cloud configuration: the stack, and its hosted Prometheus. */
+const GRAFANA_CLOUD = {
+  grafanaCloudUrl: "https://waste.grafana.net",
+  grafanaCloudToken: "glsa_x",
+  grafanaCloudPrometheusUrl: "https://prometheus-prod-01-eu-west-0.grafana.net/api/prom",
+  grafanaCloudPrometheusUser: "1234567",
+  grafanaCloudPrometheusToken: "glc_x",
+};
+
 function validate(raw: Raw) {
   return validateSettings((key) => raw[key]);
 }
@@ -146,27 +155,43 @@ describe("configuration validation", () => {
     }
   });
 
-  it("requires the Grafana Cloud token when a Cloud URL is set, naming both keys", () => {
+  it("requires every Grafana Cloud key once one is set, naming each missing key", () => {
+    const together =
+      "must be set with the other Grafana Cloud keys (grafanaCloudUrl, grafanaCloudToken, " +
+      "grafanaCloudPrometheusUrl, grafanaCloudPrometheusUser, grafanaCloudPrometheusToken): " +
+      "set all five, or none to run Grafana on the host";
     assert.deepEqual(problemsOf({ grafanaCloudUrl: "https://waste.grafana.net" }), [
-      "grafanaCloudToken: must be set when grafanaCloudUrl is: the stack manages the Cloud stack's dashboards with it",
+      `grafanaCloudToken: ${together}`,
+      `grafanaCloudPrometheusUrl: ${together}`,
+      `grafanaCloudPrometheusUser: ${together}`,
+      `grafanaCloudPrometheusToken: ${together}`,
     ]);
-    assert.deepEqual(
-      validate({ grafanaCloudUrl: "https://waste.grafana.net", grafanaCloudToken: "glsa_x" })
-        .problems,
-      [],
-    );
+    assert.deepEqual(problemsOf({ grafanaCloudPrometheusToken: "glc_secret" }), [
+      `grafanaCloudUrl: ${together}`,
+      `grafanaCloudToken: ${together}`,
+      `grafanaCloudPrometheusUrl: ${together}`,
+      `grafanaCloudPrometheusUser: ${together}`,
+    ]);
+    assert.deepEqual(validate(GRAFANA_CLOUD).problems, []);
   });
 
-  it("refuses a Grafana Cloud URL that is not https, and a token without a URL", () => {
+  it("refuses Grafana Cloud URLs that are not https and a user that is not an instance ID", () => {
     assert.deepEqual(
-      problemsOf({ grafanaCloudUrl: "http://waste.grafana.net/d", grafanaCloudToken: "glsa_x" }),
+      problemsOf({
+        ...GRAFANA_CLOUD,
+        grafanaCloudUrl: "http://waste.grafana.net/d",
+        grafanaCloudPrometheusUrl: "http://prometheus-prod-01-eu-west-0.grafana.net/api/prom/push",
+        grafanaCloudPrometheusUser: "waste",
+      }),
       [
         'grafanaCloudUrl: must be the https:// URL of the Grafana Cloud stack, or empty (got "http://waste.grafana.net/d")',
+        "grafanaCloudPrometheusUrl: must be the https:// query URL of the stack's hosted Prometheus, " +
+          "ending in /api/prom, as its page under Connections shows it " +
+          '(got "http://prometheus-prod-01-eu-west-0.grafana.net/api/prom/push")',
+        "grafanaCloudPrometheusUser: must be the hosted Prometheus's numeric instance ID, " +
+          'the user its page shows beside the URL (got "waste")',
       ],
     );
-    assert.deepEqual(problemsOf({ grafanaCloudToken: "glsa_secret" }), [
-      "grafanaCloudUrl: must be set when grafanaCloudToken is, or the token goes unused",
-    ]);
   });
 
   it("refuses a short Grafana admin password without echoing it", () => {

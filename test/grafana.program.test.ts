@@ -1,12 +1,22 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parse } from "yaml";
 import { DASHBOARD_FOLDER, prometheusJsonData } from "../components/grafana/dashboards";
 import { GRAFANA_IMAGE } from "../components/grafana/settings";
+import { REMOTE_WRITE_PASSWORD_FILE } from "../components/monitoring/alerting";
 import { buildDashboards, dashboardJson } from "../dashboards";
-import { isSecretValue, mockPassword, RecordedResource } from "../render/engine";
-import { CommandResult, run, tempDir } from "./support/processes";
+import {
+  isSecretValue,
+  mockPassword,
+  RecordedResource,
+  redactSecrets,
+  revealSecrets,
+} from "../render/engine";
+import { CommandResult, requireBinary, run, tempDir } from "./support/processes";
 import { devProgram, one, plainInputs } from "./support/program";
+
+const PROMTOOL = "/usr/bin/promtool";
 
 let resources: RecordedResource[];
 
@@ -39,12 +49,12 @@ describe("the dev stack's Grafana on Pulumi's mock engine", () => {
     });
   });
 
-  it("turns anonymous access, sign-up and calls home off and sets the generated admin password", () => {
+  it("turns anonymous access, sign-up and calls home off and reads the admin password from a file", () => {
     assert.deepEqual(plainInputs(one(resources, "grafana-container")).envs, [
       "GF_SERVER_HTTP_PORT=3000",
       "GF_SERVER_ROOT_URL=http://127.0.0.1:3004/",
       "GF_SECURITY_ADMIN_USER=admin",
-      `GF_SECURITY_ADMIN_PASSWORD=${ADMIN_PASSWORD}`,
+      "GF_SECURITY_ADMIN_PASSWORD__FILE=/etc/grafana/secrets/admin-password",
       "GF_SECURITY_DISABLE_GRAVATAR=true",
       "GF_SECURITY_COOKIE_SAMESITE=strict",
       "GF_AUTH_ANONYMOUS_ENABLED=false",
@@ -62,6 +72,23 @@ describe("the dev stack's Grafana on Pulumi's mock engine", () => {
       minUpper: 4,
       minNumeric: 4,
     });
+  });
+
+  it("uploads the admin password as a secret file Grafana's user can read, and puts it in no env", () => {
+    const container = one(resources, "grafana-container");
+    assert.deepEqual(plainInputs(container).uploads, [
+      {
+        file: "/etc/grafana/secrets/admin-password",
+        content: ADMIN_PASSWORD,
+        permissions: "0444",
+      },
+    ]);
+    assert.equal(JSON.stringify(redactSecrets(container.inputs.uploads)).includes("mockpw"), false);
+    assert.ok(JSON.stringify(container.inputs.uploads).includes(ADMIN_PASSWORD));
+    for (const resource of resources) {
+      const envs = JSON.stringify(revealSecrets(resource.inputs.envs ?? []));
+      assert.ok(!envs.includes(ADMIN_PASSWORD), `${resource.name} has the password in an env`);
+    }
   });
 
   it("keeps Grafana's volume when the stack is destroyed", () => {
@@ -136,6 +163,8 @@ describe("the dev stack's Grafana on Pulumi's mock engine", () => {
 
 describe("a stack that points at Grafana Cloud", () => {
   const token = "glsa_cloud-token-for-the-render-test_0123456789";
+  const metricsToken = "glc_metrics-token-for-the-render-test_9876543210";
+  const queryUrl = "https://prometheus-prod-01-eu-west-0.grafana.net/api/prom";
   let dir: string;
   let result: CommandResult;
   let entries: { type: string; name: string; inputs: Record<string, unknown> }[];
@@ -148,6 +177,9 @@ describe("a stack that points at Grafana Cloud", () => {
         "config:",
         "  waste-management:grafanaCloudUrl: https://waste.grafana.net",
         `  waste-management:grafanaCloudToken: ${token}`,
+        `  waste-management:grafanaCloudPrometheusUrl: ${queryUrl}`,
+        '  waste-management:grafanaCloudPrometheusUser: "1234567"',
+        `  waste-management:grafanaCloudPrometheusToken: ${metricsToken}`,
         "",
       ].join("\n"),
     );
@@ -189,13 +221,69 @@ describe("a stack that points at Grafana Cloud", () => {
     assert.equal(entries.filter((e) => e.type === "grafana:oss/dashboard:Dashboard").length, 3);
   });
 
-  it("writes the token into no rendered file", () => {
+  it("writes neither token into any rendered file", () => {
     const out = path.join(dir, "out");
     for (const file of fs.readdirSync(out, { recursive: true, encoding: "utf8" })) {
       const full = path.join(out, file);
       if (fs.statSync(full).isFile()) {
-        assert.ok(!fs.readFileSync(full, "utf8").includes(token), `${file} holds the token`);
+        const text = fs.readFileSync(full, "utf8");
+        assert.ok(!text.includes(token), `${file} holds the Grafana token`);
+        assert.ok(!text.includes(metricsToken), `${file} holds the metrics token`);
       }
     }
+  });
+
+  it("reads the hosted Prometheus with basic auth, the token a secret, and keeps the Cloud default", () => {
+    const datasource = entries.find((e) => e.name === "dashboards-prometheus");
+    assert.deepEqual(datasource?.inputs, {
+      name: "Prometheus",
+      type: "prometheus",
+      uid: "prometheus",
+      url: queryUrl,
+      accessMode: "proxy",
+      basicAuthEnabled: true,
+      basicAuthUsername: "1234567",
+      secureJsonDataEncoded: "[secret]",
+      jsonDataEncoded: prometheusJsonData(),
+    });
+  });
+
+  it("has Prometheus push every sample to the hosted Prometheus, the token in a secret file", () => {
+    const config = parse(
+      fs.readFileSync(path.join(dir, "out", "monitoring", "prometheus.yml"), "utf8"),
+    ) as { remote_write?: unknown };
+    assert.deepEqual(config.remote_write, [
+      {
+        name: "grafana-cloud",
+        url: `${queryUrl}/push`,
+        basic_auth: { username: "1234567", password_file: REMOTE_WRITE_PASSWORD_FILE },
+      },
+    ]);
+    const prometheus = entries.find((e) => e.name === "alerting-prometheus");
+    const uploads = prometheus?.inputs.uploads as { file: string }[] | string;
+    assert.equal(uploads, "[secret]", "the uploads holding the token are not a secret");
+  });
+
+  it("renders a prometheus.yml with remote_write that promtool 2.42 accepts", async () => {
+    requireBinary(PROMTOOL, "prometheus");
+    const out = path.join(dir, "out");
+    const rules = path.join(dir, "rules");
+    fs.cpSync(path.join(out, "monitoring", "rules"), rules, { recursive: true });
+    const passwordFile = path.join(dir, "remote-write-password");
+    fs.writeFileSync(passwordFile, metricsToken, { mode: 0o600 });
+    const config = path.join(dir, "prometheus.yml");
+    fs.writeFileSync(
+      config,
+      fs
+        .readFileSync(path.join(out, "monitoring", "prometheus.yml"), "utf8")
+        .replace("/etc/prometheus/rules/*.yml", path.join(rules, "*.yml"))
+        .replace(REMOTE_WRITE_PASSWORD_FILE, passwordFile),
+    );
+    const checked = await run(PROMTOOL, ["check", "config", config]);
+    assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+    assert.match(
+      checked.stdout,
+      /SUCCESS: .*prometheus\.yml is valid prometheus config file syntax/,
+    );
   });
 });

@@ -429,7 +429,7 @@ describe("secrets on the mock engine", () => {
     ["database-app", "password"],
     ["database-reporting", "password"],
     ["database-monitoring", "password"],
-    ["grafana-container", "envs"],
+    ["grafana-container", "uploads"],
     ["dashboards-provider", "auth"],
   ];
 

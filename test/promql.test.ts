@@ -112,5 +112,10 @@ describe("PromQL of the rendered alert rules and dashboards", () => {
     assert.notDeepEqual(parsePromql("sum(rate(up[5m])").errors, []);
     assert.deepEqual(parsePromql('{job="x"}').nameless, ['{job="x"}']);
     assert.deepEqual(parsePromql("rate(a[5m]) / on (x) b offset 1h").metrics, ["a", "b"]);
+    const functions = parsePromql(
+      "sum(rate(a[5m] offset 1h)) / increase(b[1h]) + delta(c[1h]) + d",
+    );
+    assert.deepEqual(functions.readAsCounter, ["a", "b"]);
+    assert.deepEqual(functions.readAsGauge, ["c"]);
   });
 });

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { firstCollision, utcMinute } from "../backup/schedule";
+import { grafanaCloudChecks } from "./grafana-cloud";
 import { SETTINGS, Setting, SettingName, SettingValues } from "./settings";
 import { parseSize } from "./sizes";
 
@@ -103,7 +104,11 @@ export function validateSettings(
     return { problems };
   }
   const checked = values as SettingValues;
-  const crossProblems = [...crossCheck(checked), ...backupChecks(checked, readForeign)];
+  const crossProblems = [
+    ...crossCheck(checked),
+    ...grafanaCloudChecks(checked),
+    ...backupChecks(checked, readForeign),
+  ];
   return crossProblems.length > 0 ? { problems: crossProblems } : { values: checked, problems: [] };
 }
 
@@ -220,21 +225,6 @@ function crossCheck(v: SettingValues): ConfigProblem[] {
   }
   if (v.slackWebhookUrl !== "" && !/^https:\/\/\S+$/.test(v.slackWebhookUrl)) {
     problem("slackWebhookUrl", "must be an https:// webhook URL");
-  }
-  if (v.grafanaCloudUrl !== "" && !/^https:\/\/[^\s/]+\/?$/.test(v.grafanaCloudUrl)) {
-    problem(
-      "grafanaCloudUrl",
-      `must be the https:// URL of the Grafana Cloud stack, or empty (got "${v.grafanaCloudUrl}")`,
-    );
-  }
-  if (v.grafanaCloudUrl !== "" && v.grafanaCloudToken === "") {
-    problem(
-      "grafanaCloudToken",
-      "must be set when grafanaCloudUrl is: the stack manages the Cloud stack's dashboards with it",
-    );
-  }
-  if (v.grafanaCloudUrl === "" && v.grafanaCloudToken !== "") {
-    problem("grafanaCloudUrl", "must be set when grafanaCloudToken is, or the token goes unused");
   }
   for (const key of ["postgresPassword", "redisPassword", "grafanaAdminPassword"] as const) {
     if (v[key] !== "" && v[key].length < 16) {

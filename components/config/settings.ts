@@ -195,7 +195,29 @@ export const SETTINGS = {
   grafanaCloudToken: setting({
     type: "string",
     description:
-      "Service-account token of the Grafana Cloud stack in grafanaCloudUrl, with the Editor role. Set with --secret.",
+      "Service-account token of the Grafana Cloud stack in grafanaCloudUrl, with the Admin role: creating the datasource needs it (or a custom role with datasources:create, datasources:write and datasources:read besides folders and dashboards). Set with --secret.",
+    default: "",
+    schema: optionalSecret,
+    secret: true,
+  }),
+  grafanaCloudPrometheusUrl: setting({
+    type: "string",
+    description:
+      "Query URL of the Grafana Cloud stack's hosted Prometheus (https://prometheus-prod-<n>-<region>.grafana.net/api/prom); the local Prometheus remote-writes to its /push and the Cloud datasource reads it.",
+    default: "",
+    schema: z.string(),
+  }),
+  grafanaCloudPrometheusUser: setting({
+    type: "string",
+    description:
+      "Instance ID of the hosted Prometheus in grafanaCloudPrometheusUrl: the basic-auth user for writing and reading.",
+    default: "",
+    schema: z.string(),
+  }),
+  grafanaCloudPrometheusToken: setting({
+    type: "string",
+    description:
+      "Cloud Access Policy token for grafanaCloudPrometheusUser, with the metrics:write and metrics:read scopes. Set with --secret.",
     default: "",
     schema: optionalSecret,
     secret: true,

@@ -5,14 +5,28 @@ import { INTERVALS } from "../monitoring/contract";
 import { duration } from "../monitoring/duration";
 import { publishRenderedFile } from "../rendered-files";
 import { GrafanaEndpoint } from "./server";
-import { PROMETHEUS_URL } from "./settings";
 
 /** The folder every dashboard of the stack lives in. */
 export const DASHBOARD_FOLDER = { uid: "waste-management", title: "Waste management" } as const;
 
+/** The Prometheus the datasource reads, as the managed Grafana reaches it. */
+export interface PrometheusSource {
+  /** Its query URL: the stack's Prometheus over the monitoring network, or a hosted one. */
+  url: string;
+  /** Basic auth of a hosted Prometheus (Grafana Cloud); the password is a secret. */
+  basicAuth?: { username: string; password: pulumi.Input<string> };
+  /**
+   * Make it the Grafana's default datasource: in the Grafana the stack runs, yes; in a Cloud
+   * stack, no, which keeps its own default.
+   */
+  isDefault: boolean;
+}
+
 export interface GrafanaDashboardsArgs {
   /** The Grafana to manage: the stack's own, or a Grafana Cloud stack. */
   endpoint: GrafanaEndpoint;
+  /** The Prometheus its datasource reads. */
+  prometheus: PrometheusSource;
   /** What the dashboards read from the configuration. */
   dashboards: DashboardInput;
   /** Resources that must exist before the provider connects (the healthy Grafana container). */
@@ -22,6 +36,31 @@ export interface GrafanaDashboardsArgs {
 /** The Prometheus datasource's settings: POST for long queries, the scrape interval as step. */
 export function prometheusJsonData(): string {
   return JSON.stringify({ httpMethod: "POST", timeInterval: duration(INTERVALS.default) });
+}
+
+/** The datasource's inputs; a hosted Prometheus's password only ever travels as a secret. */
+export function datasourceArgs(source: PrometheusSource): grafana.oss.DataSourceArgs {
+  const auth = source.basicAuth;
+  return {
+    name: "Prometheus",
+    type: DATASOURCE.type,
+    uid: DATASOURCE.uid,
+    url: source.url,
+    accessMode: "proxy",
+    ...(source.isDefault ? { isDefault: true } : {}),
+    ...(auth
+      ? {
+          basicAuthEnabled: true,
+          basicAuthUsername: auth.username,
+          secureJsonDataEncoded: pulumi.secret(
+            pulumi
+              .output(auth.password)
+              .apply((password) => JSON.stringify({ basicAuthPassword: password })),
+          ),
+        }
+      : {}),
+    jsonDataEncoded: prometheusJsonData(),
+  };
 }
 
 /**
@@ -52,15 +91,7 @@ export class GrafanaDashboards extends pulumi.ComponentResource {
     );
     this.datasource = new grafana.oss.DataSource(
       `${name}-prometheus`,
-      {
-        name: "Prometheus",
-        type: DATASOURCE.type,
-        uid: DATASOURCE.uid,
-        url: PROMETHEUS_URL,
-        accessMode: "proxy",
-        isDefault: true,
-        jsonDataEncoded: prometheusJsonData(),
-      },
+      datasourceArgs(args.prometheus),
       managed,
     );
 

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FIXED_NAME, hardenedContainerArgs, loopbackPort, seconds } from "../docker/container";
 import { stackPassword } from "../secrets";
 import {
+  adminPasswordUpload,
   GRAFANA_ADMIN_USER,
   GRAFANA_DATA_DIR,
   GRAFANA_IMAGE,
@@ -53,7 +54,8 @@ export class GrafanaServer extends pulumi.ComponentResource {
         name,
         hostname: name,
         image: GRAFANA_IMAGE,
-        envs: grafanaEnvs(password),
+        envs: grafanaEnvs(),
+        uploads: [adminPasswordUpload(password)],
         volumes: [{ volumeName: this.volume.name, containerPath: GRAFANA_DATA_DIR }],
         networksAdvanced: [{ name: args.monitoringNetwork.name, aliases: [name] }],
         ports: [loopbackPort(GRAFANA_PORTS.container, GRAFANA_PORTS.host)],

@@ -1,3 +1,4 @@
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LOOPBACK } from "../docker/container";
 import { MONITORING_ENDPOINTS } from "../monitoring/ports";
@@ -21,27 +22,42 @@ export const GRAFANA_LOCAL_URL = `http://${LOOPBACK}:${GRAFANA_PORTS.host}`;
 export const PROMETHEUS_URL = `http://${MONITORING_ENDPOINTS.prometheus.name}:${MONITORING_ENDPOINTS.prometheus.port}`;
 
 /**
- * Grafana's settings as environment variables: no anonymous access, no sign-up, no new
- * organisations, no calls home. The admin password is a secret, so the whole list is one.
+ * Where the admin password is uploaded. The image's entrypoint reads every `GF_*__FILE` variable
+ * into the variable without the suffix, so the password never appears in `docker inspect`.
  */
-export function grafanaEnvs(adminPassword: pulumi.Input<string>): pulumi.Output<string[]> {
-  return pulumi.secret(
-    pulumi
-      .output(adminPassword)
-      .apply((password) => [
-        `GF_SERVER_HTTP_PORT=${GRAFANA_PORTS.container}`,
-        `GF_SERVER_ROOT_URL=${GRAFANA_LOCAL_URL}/`,
-        `GF_SECURITY_ADMIN_USER=${GRAFANA_ADMIN_USER}`,
-        `GF_SECURITY_ADMIN_PASSWORD=${password}`,
-        "GF_SECURITY_DISABLE_GRAVATAR=true",
-        "GF_SECURITY_COOKIE_SAMESITE=strict",
-        "GF_AUTH_ANONYMOUS_ENABLED=false",
-        "GF_AUTH_BASIC_ENABLED=true",
-        "GF_USERS_ALLOW_SIGN_UP=false",
-        "GF_USERS_ALLOW_ORG_CREATE=false",
-        "GF_ANALYTICS_REPORTING_ENABLED=false",
-        "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
-        "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES=false",
-      ]),
-  );
+export const GRAFANA_ADMIN_PASSWORD_FILE = "/etc/grafana/secrets/admin-password";
+
+/** Grafana's settings as environment variables: no anonymous access, no sign-up, no new
+ * organisations, no calls home. None is a secret: the admin password comes from a file. */
+export function grafanaEnvs(): string[] {
+  return [
+    `GF_SERVER_HTTP_PORT=${GRAFANA_PORTS.container}`,
+    `GF_SERVER_ROOT_URL=${GRAFANA_LOCAL_URL}/`,
+    `GF_SECURITY_ADMIN_USER=${GRAFANA_ADMIN_USER}`,
+    `GF_SECURITY_ADMIN_PASSWORD__FILE=${GRAFANA_ADMIN_PASSWORD_FILE}`,
+    "GF_SECURITY_DISABLE_GRAVATAR=true",
+    "GF_SECURITY_COOKIE_SAMESITE=strict",
+    "GF_AUTH_ANONYMOUS_ENABLED=false",
+    "GF_AUTH_BASIC_ENABLED=true",
+    "GF_USERS_ALLOW_SIGN_UP=false",
+    "GF_USERS_ALLOW_ORG_CREATE=false",
+    "GF_ANALYTICS_REPORTING_ENABLED=false",
+    "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
+    "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES=false",
+  ];
+}
+
+/**
+ * The admin password as a secret file. Uploads belong to root and the image runs Grafana as
+ * uid 472, so an owner-only mode would leave Grafana unable to read it; nothing else runs in the
+ * container.
+ */
+export function adminPasswordUpload(
+  password: pulumi.Input<string>,
+): docker.types.input.ContainerUpload {
+  return {
+    file: GRAFANA_ADMIN_PASSWORD_FILE,
+    content: pulumi.secret(password),
+    permissions: "0444",
+  };
 }

@@ -14,9 +14,14 @@ import { renderRuleFile, ruleAreas } from "./rules";
 
 const RULES_DIR = "/etc/prometheus/rules";
 
+/** Where Prometheus reads the hosted Prometheus's token from, when it remote-writes. */
+export const REMOTE_WRITE_PASSWORD_FILE = "/etc/prometheus/secrets/remote-write-password";
+
 export interface AlertingArgs {
-  /** prometheus.yml's targets and labels; the rule files are set here. */
-  prometheus: Omit<PrometheusConfigInput, "ruleFiles">;
+  /** prometheus.yml's targets and labels; the rule files and remote store are set here. */
+  prometheus: Omit<PrometheusConfigInput, "ruleFiles" | "remoteWrite">;
+  /** A store to push every sample to as well (Grafana Cloud); its password is a secret. */
+  remoteWrite?: { url: string; username: string; password: pulumi.Input<string> };
   /** The backend's DB_POOL_MAX, which the pool alert measures against. */
   poolMax: number;
   /** Where alerts link to the runbook. */
@@ -74,9 +79,17 @@ export class Alerting extends pulumi.ComponentResource {
   constructor(name: string, args: AlertingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("waste:monitoring:Alerting", name, {}, opts);
 
+    const remote = args.remoteWrite;
     const prometheusYml = renderPrometheusConfig({
       ...args.prometheus,
       ruleFiles: `${RULES_DIR}/*.yml`,
+      ...(remote && {
+        remoteWrite: {
+          url: remote.url,
+          username: remote.username,
+          passwordFile: REMOTE_WRITE_PASSWORD_FILE,
+        },
+      }),
     });
     const rules = ruleAreas(args.poolMax).map((area) => ({
       file: `${RULES_DIR}/${area.name}.yml`,
@@ -146,7 +159,20 @@ export class Alerting extends pulumi.ComponentResource {
           `--storage.tsdb.retention.time=${args.retention}`,
           "--web.enable-lifecycle",
         ],
-        uploads: [{ file: "/etc/prometheus/prometheus.yml", content: prometheusYml }, ...rules],
+        uploads: [
+          { file: "/etc/prometheus/prometheus.yml", content: prometheusYml },
+          ...rules,
+          // The image runs Prometheus as nobody and uploads belong to root, as for Alertmanager.
+          ...(remote
+            ? [
+                {
+                  file: REMOTE_WRITE_PASSWORD_FILE,
+                  content: pulumi.secret(remote.password),
+                  permissions: "0444",
+                },
+              ]
+            : []),
+        ],
         volumes: [{ volumeName: this.prometheusData.name, containerPath: "/prometheus" }],
         networksAdvanced: [args.monitoringNetwork, ...args.scrapeNetworks].map((network, i) => ({
           name: network.name,

@@ -27,6 +27,30 @@ export interface PrometheusConfigInput {
   targets: ScrapeTargets;
   /** Glob of the rule files inside the container. */
   ruleFiles: string;
+  /** A remote store every sample is also sent to: a Grafana Cloud stack's hosted Prometheus. */
+  remoteWrite?: RemoteWrite;
+}
+
+/** Where Prometheus pushes its samples, and how it signs in; the password stays in a file. */
+export interface RemoteWrite {
+  /** The push URL, e.g. `https://prometheus-prod-01-eu-west-0.grafana.net/api/prom/push`. */
+  url: string;
+  username: string;
+  /** Path of the file holding the password inside the container. */
+  passwordFile: string;
+}
+
+/** The remote_write section: basic auth with the password read from its file at each push. */
+function remoteWriteSection(remote: RemoteWrite) {
+  return {
+    remote_write: [
+      {
+        name: "grafana-cloud",
+        url: remote.url,
+        basic_auth: { username: remote.username, password_file: remote.passwordFile },
+      },
+    ],
+  };
 }
 
 /** Seconds a scrape of a fast job may take. */
@@ -143,6 +167,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
       ...probes,
       ...tls,
     ],
+    ...(input.remoteWrite ? remoteWriteSection(input.remoteWrite) : {}),
   };
   return [
     "# Rendered by the waste-management stack; a deploy overwrites local edits.",

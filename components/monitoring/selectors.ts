@@ -40,3 +40,28 @@ export const PROBE_OF = (check: HealthCheckName) => sel({ job: JOBS.probes, prob
 
 /** The root filesystem of the host, where Docker keeps volumes and images. */
 export const ROOT_FILESYSTEM = sel({ job: JOBS.node, mountpoint: "/" });
+
+/** Equality matchers followed by alternatives: `{job="x",type=~"a|b"}`. */
+export function selAnyOf(
+  labels: Record<string, string>,
+  alternatives: Record<string, readonly string[]>,
+): string {
+  const equal = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  const either = Object.entries(alternatives).map(
+    ([key, values]) => `${key}=~"${values.join("|")}"`,
+  );
+  return `{${[...equal, ...either].join(",")}}`;
+}
+
+/** The pgBackRest backup types the backup jobs label their metrics with. */
+export type BackupType = "full" | "incr";
+
+/** Every metric the backup jobs write, served by node-exporter's textfile collector. */
+export const BACKUP_METRICS = sel({ job: JOBS.node });
+
+/** The backup jobs' metrics of one type, or of several: a full holds what an incremental would. */
+export function backupsOf(...types: BackupType[]): string {
+  return types.length === 1
+    ? sel({ job: JOBS.node, type: types[0] })
+    : selAnyOf({ job: JOBS.node }, { type: types });
+}

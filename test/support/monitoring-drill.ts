@@ -7,13 +7,18 @@ import { MONITORING_ENDPOINTS } from "../../components/monitoring/ports";
 import { NGINX_CONTAINER_PORTS } from "../../components/nginx/settings";
 import { DATABASE_NAME, ROLES } from "../../components/postgres/access";
 import { renderPostgresHba } from "../../components/postgres/settings";
-import { REDIS_MONITORING_USER, renderRedisAcl } from "../../components/redis/settings";
+import {
+  REDIS_APP_USER,
+  REDIS_MONITORING_USER,
+  renderRedisAcl,
+} from "../../components/redis/settings";
 import { BackendStandIn } from "./backend-stand-in";
 import { NginxStub, startNginxExporter, startNginxStub, startNodeExporter } from "./host-exporters";
+import { MtailServer, startMtail } from "./mtail-server";
 import { ok, PostgresCluster } from "./postgres-cluster";
 import { freePort, requireBinary, ServerProcess, startServer, tempDir, waitFor } from "./processes";
 import { readRendered } from "./rendered";
-import { startRedis, writeRedisFiles } from "./redis-server";
+import { redisCli, startRedis, writeRedisFiles } from "./redis-server";
 
 const PROMETHEUS = "/usr/bin/prometheus";
 const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
@@ -28,7 +33,7 @@ export const DRILL_ALERTS: DrillAlert[] = ["BackendDown", "RedisDown", "Postgres
 
 /** The exporters and servers the drill runs whose /metrics the catalogue is checked against. */
 export type DrillMetricsEndpoint =
-  "prometheus" | "alertmanager" | "blackbox" | "postgres" | "redis" | "node" | "nginx";
+  "prometheus" | "alertmanager" | "blackbox" | "postgres" | "redis" | "node" | "nginx" | "mtail";
 
 interface Target {
   /** PromQL that returns a sample once Prometheus has seen the service healthy. */
@@ -109,6 +114,9 @@ export class MonitoringDrill {
   private prometheusUrl = "";
   private alertmanagerUrl = "";
   private nginxStub: NginxStub | undefined;
+  private mtail: MtailServer | undefined;
+  private redisPort = 0;
+  private redisAppPassword = "";
   /** `host:port` of each process whose /metrics the drill serves. */
   readonly endpoints = {} as Record<DrillMetricsEndpoint, string>;
 
@@ -170,10 +178,12 @@ export class MonitoringDrill {
     const redisDir = tempDir("drill-redis");
     this.cleanups.push(() => fs.rmSync(redisDir, { recursive: true, force: true }));
     const redisPort = await freePort();
+    this.redisPort = redisPort;
+    this.redisAppPassword = randomBytes(18).toString("hex");
     writeRedisFiles(
       redisDir,
       readRendered(rendered, "redis/redis.conf"),
-      renderRedisAcl({ appPassword: randomBytes(18).toString("hex"), monitoringPassword }),
+      renderRedisAcl({ appPassword: this.redisAppPassword, monitoringPassword }),
     );
     const startRedisHere = async () => {
       this.redis = await startRedis(redisDir, redisPort);
@@ -252,9 +262,13 @@ export class MonitoringDrill {
       await startNodeExporter(loopback(ports.node)),
       await startNginxExporter(this.nginxStub.statusUrl, loopback(ports.nginx)),
     );
-    for (const name of Object.keys(ports) as DrillMetricsEndpoint[]) {
+    // mtail reads an access log the drill writes, in the form Docker keeps nginx's.
+    this.mtail = await startMtail(this.dir, readRendered(rendered, "monitoring/nginx.mtail"));
+    this.processes.push(this.mtail.process);
+    for (const name of Object.keys(ports) as (keyof typeof ports)[]) {
       this.endpoints[name] = loopback(ports[name]);
     }
+    this.endpoints.mtail = this.mtail.address;
 
     const rulesDir = path.join(this.dir, "rules");
     fs.mkdirSync(rulesDir);
@@ -273,6 +287,7 @@ export class MonitoringDrill {
         [endpoint("redis")]: loopback(ports.redis),
         [endpoint("node")]: loopback(ports.node),
         [endpoint("nginx")]: loopback(ports.nginx),
+        [endpoint("nginxLog")]: this.mtail.address,
         // The certificate probes read the stub's TLS listener in place of nginx's.
         [`nginx:${NGINX_CONTAINER_PORTS.https}`]: this.nginxStub.tlsAddress,
         "backend:3001": backend.address,
@@ -331,9 +346,27 @@ export class MonitoringDrill {
     return ok(await this.postgres.superuser(DATABASE_NAME, statements), statements);
   }
 
+  /** Runs one Redis command as the backend's user; returns its reply. */
+  async redisAsApp(args: string[]): Promise<string> {
+    assert.ok(this.redisPort, "the drill is not running");
+    const login = { user: REDIS_APP_USER, password: this.redisAppPassword };
+    const result = await redisCli(this.redisPort, login, args);
+    assert.equal(result.code, 0, result.stderr);
+    return result.stdout.trim();
+  }
+
+  /** Appends access-log lines with these statuses for mtail to count. */
+  accessLog(statuses: number[]): void {
+    assert.ok(this.mtail, "the drill is not running");
+    this.mtail.append(statuses);
+  }
+
   /** Waits until Prometheus has scraped every job the drill runs, and probed the certificate. */
   async scrapedOnce(limitSeconds: number): Promise<void> {
-    const jobs = ["prometheus", "alertmanager", "node", "postgres", "redis", "nginx", "backend"];
+    const jobs = [
+      ...["prometheus", "alertmanager", "node", "postgres", "redis", "nginx", "nginx-log"],
+      "backend",
+    ];
     const query = `count(up{job=~"${jobs.join("|")}"} == 1) == ${jobs.length}
 and on () count(probe_ssl_earliest_cert_expiry) > 0`;
     await waitFor(

@@ -1,3 +1,4 @@
+import type { SyntaxNode } from "@lezer/common";
 import type { LRParser } from "@lezer/lr";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -16,10 +17,33 @@ export interface ParsedExpression {
   metrics: string[];
   /** Vector selectors that name no metric, such as `{job="x"}`. */
   nameless: string[];
+  /** Metric names read by a function meant for counters (rate, irate, increase, resets). */
+  readAsCounter: string[];
+  /** Metric names read by a function meant for gauges (delta, deriv, predict_linear). */
+  readAsGauge: string[];
+}
+
+const COUNTER_FUNCTIONS = new Set(["rate", "irate", "increase", "resets"]);
+const GAUGE_FUNCTIONS = new Set(["delta", "idelta", "deriv", "predict_linear"]);
+
+/** The function whose range argument `node` (a vector selector) is, if it is one. */
+function enclosingFunction(expr: string, node: SyntaxNode): string | undefined {
+  let up = node.parent;
+  while (up && ["MatrixSelector", "OffsetExpr", "FunctionCallBody"].includes(up.name)) {
+    up = up.parent;
+  }
+  const identifier = up?.name === "FunctionCall" ? up.getChild("FunctionIdentifier") : null;
+  return identifier ? expr.slice(identifier.from, identifier.to) : undefined;
 }
 
 export function parsePromql(expr: string): ParsedExpression {
-  const result: ParsedExpression = { errors: [], metrics: [], nameless: [] };
+  const result: ParsedExpression = {
+    errors: [],
+    metrics: [],
+    nameless: [],
+    readAsCounter: [],
+    readAsGauge: [],
+  };
   parser.parse(expr).iterate({
     enter: (node) => {
       if (node.type.isError) {
@@ -31,7 +55,14 @@ export function parsePromql(expr: string): ParsedExpression {
       }
       const identifier = node.node.getChild("Identifier");
       if (identifier) {
-        result.metrics.push(expr.slice(identifier.from, identifier.to));
+        const metric = expr.slice(identifier.from, identifier.to);
+        result.metrics.push(metric);
+        const fn = enclosingFunction(expr, node.node) ?? "";
+        if (COUNTER_FUNCTIONS.has(fn)) {
+          result.readAsCounter.push(metric);
+        } else if (GAUGE_FUNCTIONS.has(fn)) {
+          result.readAsGauge.push(metric);
+        }
       } else {
         result.nameless.push(expr.slice(node.from, node.to));
       }
@@ -65,7 +96,15 @@ export interface DashboardPanel {
   type: string;
   title?: string;
   description?: string;
-  targets?: { expr: string; refId: string; legendFormat?: string; instant?: boolean }[];
+  datasource?: { type?: string; uid?: string };
+  targets?: {
+    expr: string;
+    refId: string;
+    legendFormat?: string;
+    instant?: boolean;
+    format?: string;
+    datasource?: { type?: string; uid?: string };
+  }[];
   fieldConfig?: {
     defaults: {
       unit?: string;
