@@ -74,6 +74,42 @@ describe("configuration validation", () => {
     assert.match(problems[0], /must be one of dev, prod/);
   });
 
+  it("reports cross-key problems beside single-key ones, in one list", () => {
+    assert.deepEqual(
+      problemsOf({
+        httpPort: "0",
+        postgresSharedBuffers: "4g",
+        backendDbPoolMax: "95",
+        nginxStatusPort: "5432",
+      }),
+      [
+        "httpPort: must be a port from 1 to 65535 (got 0)",
+        "postgresAdminPort: must differ from nginxStatusPort (both are 5432)",
+        "postgresSharedBuffers: must be at most half of postgresMemory (2g); about a quarter is usual",
+        "backendDbPoolMax: must leave 10 connections of postgresMaxConnections (100) for admin, monitoring and reporting; raise postgresMaxConnections with it",
+      ],
+    );
+  });
+
+  it("skips only the cross-key rules whose inputs failed on their own", () => {
+    assert.deepEqual(
+      problemsOf({ postgresMemory: "2", postgresSharedBuffers: "4g", redisMaxMemory: "1g" }),
+      [
+        'postgresMemory: must be a size with a unit, such as 256m or 2g (k, m or g) (got "2")',
+        "redisMaxMemory: must be at most 75% of redisMemory (512m), leaving room for rewrites and forks",
+      ],
+    );
+  });
+
+  it("checks the backup schedule while other keys fail", () => {
+    assert.deepEqual(
+      problemsOf({ backendTag: "latest", backupIncrementalSchedule: "0 * * * *" }).map(
+        (p) => p.split(":")[0],
+      ),
+      ["backendTag", "backupIncrementalSchedule"],
+    );
+  });
+
   it("requires the certificate and key when tlsMode is config, without echoing secrets", () => {
     assert.deepEqual(problemsOf({ tlsMode: "config", tlsPrivateKey: "not a key" }), [
       "tlsCertificate: must hold a PEM certificate chain when tlsMode is config",
