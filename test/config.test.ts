@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import * as fc from "fast-check";
 import { ConfigError, loadSettings, validateSettings } from "../components/config/load";
-import { SettingName } from "../components/config/settings";
-import { parseSize } from "../components/config/sizes";
+import * as field from "../components/config/fields";
+import { SETTINGS, SettingName } from "../components/config/settings";
+import { parseSize, sizeBytes, toMegabytes, toPostgresSize } from "../components/config/sizes";
+import { renderPostgresConf } from "../components/postgres/settings";
 
 type Raw = Partial<Record<SettingName, string>>;
 
@@ -29,6 +31,23 @@ describe("configuration validation", () => {
     assert.deepEqual(problemsOf({ redisMemory: "512" }), [
       'redisMemory: must be a size with a unit, such as 256m or 2g (k, m or g) (got "512")',
     ]);
+  });
+
+  it("refuses memory sizes below what Docker, PostgreSQL and Redis can work with", () => {
+    assert.deepEqual(
+      problemsOf({
+        backendMemory: "1023k",
+        postgresWorkMem: "63k",
+        postgresSharedBuffers: "127k",
+        redisMaxMemory: "1023k",
+      }),
+      [
+        'postgresSharedBuffers: must be at least 128k, the smallest shared_buffers PostgreSQL starts with (got "127k")',
+        'postgresWorkMem: must be at least 64k, the smallest work_mem PostgreSQL accepts (got "63k")',
+        'redisMaxMemory: must be at least 1m: below that Redis evicts nearly every key it is given (got "1023k")',
+        'backendMemory: must be at least 6m, the smallest memory limit Docker accepts (got "1023k")',
+      ],
+    );
   });
 
   it("refuses a negative pool size", () => {
@@ -289,6 +308,69 @@ describe("configuration properties", () => {
         },
       ),
     );
+  });
+
+  const containerMemoryKeys = (Object.keys(SETTINGS) as SettingName[]).filter(
+    (key) => SETTINGS[key].schema === field.containerMemory,
+  );
+  const anySize = fc
+    .tuple(fc.integer({ min: 1, max: 8192 }), fc.constantFrom("k", "m", "g", "kb", "MB", "G", "Kb"))
+    .map(([amount, unit]) => `${amount}${unit}`);
+
+  it("gives every container's memory setting the Docker minimum", () => {
+    assert.deepEqual(containerMemoryKeys, [
+      "prometheusMemory",
+      "alertmanagerMemory",
+      "grafanaMemory",
+      "postgresMemory",
+      "redisMemory",
+      "backendMemory",
+      "frontendMemory",
+      "nginxMemory",
+    ]);
+  });
+
+  it("turns every accepted container memory setting into a Docker limit of at least 6 MB", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...containerMemoryKeys), anySize, (key, text) => {
+        const accepted = !validate({ [key]: text }).problems.some((p) => p.key === key);
+        assert.equal(accepted, sizeBytes(text) >= 6 * 1024 ** 2, `${key}: ${text}`);
+        if (accepted) {
+          assert.ok(toMegabytes(sizeBytes(text)) >= 6, `${key}: ${text}`);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("renders no PostgreSQL memory setting of zero from an accepted configuration", () => {
+    fc.assert(
+      fc.property(anySize, anySize, anySize, (memory, sharedBuffers, workMem) => {
+        const raw = {
+          postgresMemory: memory,
+          postgresSharedBuffers: sharedBuffers,
+          postgresWorkMem: workMem,
+        };
+        const result = validate(raw);
+        fc.pre(result.values !== undefined);
+        const conf = renderPostgresConf({
+          memoryBytes: sizeBytes(memory),
+          sharedBuffersBytes: sizeBytes(sharedBuffers),
+          workMemBytes: sizeBytes(workMem),
+          maxConnections: 100,
+        });
+        for (const name of ["shared_buffers", "work_mem", "effective_cache_size"]) {
+          assert.match(conf, new RegExp(`^${name} = '[1-9][0-9]*(kB|MB|GB)'$`, "m"), name);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("never converts a size to zero: the helpers throw instead", () => {
+    assert.throws(() => sizeBytes("512"), /not a size/);
+    assert.throws(() => toMegabytes(1023 * 1024), /below 1 MB/);
+    assert.throws(() => toPostgresSize(0), /below 1kB/);
   });
 
   it("refuses latest in any letter case for every image", () => {

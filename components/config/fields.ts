@@ -1,7 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { scheduleProblem } from "../backup/schedule";
-import { SIZE_PATTERN } from "./sizes";
+import { parseSize, SIZE_PATTERN, sizeBytes } from "./sizes";
 
 /** A TCP port a service can listen on. */
 export const port = z
@@ -10,10 +10,25 @@ export const port = z
   .min(1, "must be a port from 1 to 65535")
   .max(65535, "must be a port from 1 to 65535");
 
-/** A memory size with its unit, e.g. `512m` or `2g`. */
-export const size = z
-  .string()
-  .regex(SIZE_PATTERN, "must be a size with a unit, such as 256m or 2g (k, m or g)");
+/**
+ * A memory size with its unit, e.g. `512m` or `2g`, of at least `minimum` (written the same way).
+ * `reason` ends the message and says where the minimum comes from.
+ */
+export function sizeAtLeast(minimum: string, reason: string) {
+  const floor = sizeBytes(minimum);
+  return z
+    .string()
+    .regex(SIZE_PATTERN, "must be a size with a unit, such as 256m or 2g (k, m or g)")
+    .refine((text) => (parseSize(text) ?? floor) >= floor, {
+      message: `must be at least ${minimum}${reason}`,
+    });
+}
+
+/**
+ * A container's memory limit. Docker refuses less than 6 MB, and the provider's whole megabytes
+ * would turn anything under one into 0, which Docker reads as no limit at all.
+ */
+export const containerMemory = sizeAtLeast("6m", ", the smallest memory limit Docker accepts");
 
 /** An image repository without tag or digest, e.g. `postgis/postgis` or `ghcr.io/acme/api`. */
 export const imageRepository = z

@@ -3,7 +3,7 @@ import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { firstCollision, utcMinute } from "../backup/schedule";
 import { SETTINGS, Setting, SettingName, SettingValues } from "./settings";
-import { parseSize } from "./sizes";
+import { sizeBytes } from "./sizes";
 
 /** One thing wrong with the configuration: the key and what would be valid. */
 export interface ConfigProblem {
@@ -174,7 +174,7 @@ export const SECRETS_REQUIRED_IN_PROD = [
 /** Rules that involve more than one key. */
 function crossCheck(rules: CrossKeyRules): void {
   const problem = rules.problem.bind(rules);
-  const bytes = (text: string) => parseSize(text) ?? 0;
+  const bytes = sizeBytes;
 
   const ports = rules.parsedOf([
     "httpPort",

@@ -20,6 +20,18 @@ function setting<S extends z.ZodType>(spec: Setting<S>): Setting<S> {
 
 const optionalSecret = z.string();
 
+// PostgreSQL's own floors: it refuses a smaller work_mem and will not start with less buffers.
+const workMem = field.sizeAtLeast("64k", ", the smallest work_mem PostgreSQL accepts");
+const sharedBuffers = field.sizeAtLeast(
+  "128k",
+  ", the smallest shared_buffers PostgreSQL starts with",
+);
+// Redis takes any positive maxmemory, but with less than a megabyte it evicts almost at once.
+const redisMaxMemory = field.sizeAtLeast(
+  "1m",
+  ": below that Redis evicts nearly every key it is given",
+);
+
 /**
  * Every config key of the project, in the order the README lists them. Defaults come from the
  * runbook where it names a figure; the rest are sizes for one 8 GB host.
@@ -141,13 +153,13 @@ export const SETTINGS = {
     type: "string",
     description: "Memory limit of the Prometheus container.",
     default: "1g",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   alertmanagerMemory: setting({
     type: "string",
     description: "Memory limit of the Alertmanager container.",
     default: "256m",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   slackWebhookUrl: setting({
     type: "string",
@@ -175,7 +187,7 @@ export const SETTINGS = {
     type: "string",
     description: "Memory limit of the Grafana container.",
     default: "512m",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   grafanaAdminPassword: setting({
     type: "string",
@@ -216,19 +228,19 @@ export const SETTINGS = {
     type: "string",
     description: "Memory limit of the Postgres container.",
     default: "2g",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   postgresSharedBuffers: setting({
     type: "string",
     description: "PostgreSQL shared_buffers; keep it near a quarter of postgresMemory.",
     default: "512m",
-    schema: field.size,
+    schema: sharedBuffers,
   }),
   postgresWorkMem: setting({
     type: "string",
     description: "PostgreSQL work_mem, per sort or hash in each query.",
     default: "8m",
-    schema: field.size,
+    schema: workMem,
   }),
   postgresMaxConnections: setting({
     type: "integer",
@@ -267,13 +279,13 @@ export const SETTINGS = {
     type: "string",
     description: "Memory limit of the Redis container; must exceed redisMaxMemory.",
     default: "512m",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   redisMaxMemory: setting({
     type: "string",
     description: "Redis maxmemory, the data size at which the eviction policy applies.",
     default: "256m",
-    schema: field.size,
+    schema: redisMaxMemory,
   }),
   redisEvictionPolicy: setting({
     type: "string",
@@ -313,7 +325,7 @@ export const SETTINGS = {
     type: "string",
     description: "Memory limit of the backend container.",
     default: "1g",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   backendDbPoolMax: setting({
     type: "integer",
@@ -337,7 +349,7 @@ export const SETTINGS = {
     type: "string",
     description: "Memory limit of the frontend container.",
     default: "512m",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   nginxImage: setting({
     type: "string",
@@ -355,7 +367,7 @@ export const SETTINGS = {
     type: "string",
     description: "Memory limit of the nginx container.",
     default: "256m",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   backupFullSchedule: setting({
     type: "string",
