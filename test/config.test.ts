@@ -4,6 +4,7 @@ import { ConfigError, loadSettings, validateSettings } from "../components/confi
 import * as field from "../components/config/fields";
 import { SETTINGS, SettingName } from "../components/config/settings";
 import { parseSize, sizeBytes, toMegabytes, toPostgresSize } from "../components/config/sizes";
+import { FIXED_HOST_PORTS } from "../components/host-ports";
 import { renderPostgresConf } from "../components/postgres/settings";
 
 type Raw = Partial<Record<SettingName, string>>;
@@ -192,6 +193,21 @@ describe("configuration validation", () => {
     ]);
   });
 
+  it("refuses a configurable port that a fixed loopback port of the stack already holds", () => {
+    assert.deepEqual(problemsOf({ nginxStatusPort: "3001", httpsPort: "9090" }), [
+      "httpsPort: must not be 9090: the stack publishes prometheus on 127.0.0.1:9090",
+      "nginxStatusPort: must not be 3001: the stack publishes backend on 127.0.0.1:3001",
+    ]);
+  });
+
+  it("lets a configurable port take Grafana's when Grafana Cloud replaces the container", () => {
+    assert.deepEqual(problemsOf({ nginxStatusPort: String(FIXED_HOST_PORTS.grafana) }), [
+      "nginxStatusPort: must not be 3004: the stack publishes grafana on 127.0.0.1:3004",
+    ]);
+    const cloud = { grafanaCloudUrl: "https://waste.grafana.net", grafanaCloudToken: "glsa_x" };
+    assert.deepEqual(problemsOf({ ...cloud, nginxStatusPort: "3004" }), []);
+  });
+
   it("never repeats a secret value in its messages", () => {
     const secret = "short-secret";
     const problems = problemsOf({ postgresPassword: secret, redisPassword: secret });
@@ -288,11 +304,18 @@ describe("configuration properties", () => {
 
   it("accepts exactly the ports from 1 to 65535", () => {
     fc.assert(
-      fc.property(fc.integer({ min: -100000, max: 200000 }), (port) => {
-        const problems = validate({ nginxStatusPort: String(port) }).problems;
-        const valid = port >= 1 && port <= 65535 && ![80, 443, 5432].includes(port);
-        assert.equal(problems.length === 0, valid, `port ${port}: ${JSON.stringify(problems)}`);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: -100000, max: 200000 }),
+          fc.constantFrom(...Object.values(FIXED_HOST_PORTS)),
+        ),
+        (port) => {
+          const problems = validate({ nginxStatusPort: String(port) }).problems;
+          const taken = [80, 443, 5432, ...Object.values(FIXED_HOST_PORTS)];
+          const valid = port >= 1 && port <= 65535 && !taken.includes(port);
+          assert.equal(problems.length === 0, valid, `port ${port}: ${JSON.stringify(problems)}`);
+        },
+      ),
     );
   });
 

@@ -8,6 +8,7 @@ import {
 } from "../components/postgres/settings";
 import { renderNginxConf } from "../components/nginx/settings";
 import { renderPgbackrestConf } from "../components/backup/pgbackrest-config";
+import { FIXED_HOST_PORTS } from "../components/host-ports";
 import { isSecretValue, mockPassword, RecordedResource, redactSecrets } from "../render/engine";
 import { devProgram, one, plainInputs } from "./support/program";
 
@@ -190,6 +191,17 @@ describe("the dev stack on Pulumi's mock engine", () => {
       "nginx-container 127.0.0.1:8081->8081",
       "postgres-container 127.0.0.1:5432->5432",
     ]);
+  });
+
+  it("publishes no host port besides the configured ones and the fixed ones the config checks", () => {
+    const external = ofType("docker:index/container:Container").flatMap((c) =>
+      ((plainInputs(c).ports as { external: number }[]) ?? []).map((p) => p.external),
+    );
+    const configured = [8080, 8443, 8081, 5432];
+    assert.deepEqual(
+      external.sort((a, b) => a - b),
+      [...configured, ...Object.values(FIXED_HOST_PORTS)].sort((a, b) => a - b),
+    );
   });
 
   it("runs Postgres 15 with PostGIS, its rendered settings, a 10 s pg_isready check and a kept volume", () => {

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { firstCollision, utcMinute } from "../backup/schedule";
+import { LOOPBACK } from "../docker/container";
+import { FIXED_HOST_PORTS } from "../host-ports";
 import { SETTINGS, Setting, SettingName, SettingValues } from "./settings";
 import { sizeBytes } from "./sizes";
 
@@ -189,6 +191,19 @@ function crossCheck(rules: CrossKeyRules): void {
       }
     }
   }
+  // nginx's public ports bind every interface, loopback included, so they clash with these too.
+  rules.when(["grafanaCloudUrl"], ({ grafanaCloudUrl }) => {
+    const fixed = Object.entries(FIXED_HOST_PORTS).filter(
+      ([holder]) => holder !== "grafana" || grafanaCloudUrl === "",
+    );
+    for (const [key, port] of ports) {
+      for (const [holder, taken] of fixed) {
+        if (port === taken) {
+          problem(key, `must not be ${port}: the stack publishes ${holder} on ${LOOPBACK}:${port}`);
+        }
+      }
+    }
+  });
 
   const subnets = rules.parsedOf([
     "edgeSubnet",
