@@ -74,6 +74,28 @@ describe("configuration validation", () => {
     );
   });
 
+  it("refuses deny-list entries nginx cannot read or that would refuse everyone", () => {
+    const entries = [
+      "fe80::1%eth0",
+      "0.0.0.0/0",
+      "::/0",
+      "fe80::%2/64",
+      "1:2:3:4:5:6:7::",
+      "255.255.255.255/32",
+      "::ffff:0x7f.0.0.1",
+      "2001:db8::/32",
+    ];
+    assert.deepEqual(problemsOf({ denyList: JSON.stringify(entries) }), [
+      'denyList[0]: must not carry a zone id such as %eth0: nginx reads plain addresses only (got "fe80::1%eth0")',
+      'denyList[1]: must not be a /0 block: it would refuse every client (got "0.0.0.0/0")',
+      'denyList[2]: must not be a /0 block: it would refuse every client (got "::/0")',
+      'denyList[3]: must not carry a zone id such as %eth0: nginx reads plain addresses only (got "fe80::%2/64")',
+      'denyList[4]: must write a last zero group as 0, not as "::", which nginx refuses (got "1:2:3:4:5:6:7::")',
+      'denyList[5]: must be written without a prefix: nginx cannot read 255.255.255.255 with one (got "255.255.255.255/32")',
+      'denyList[6]: must be an IP address or CIDR block, such as 203.0.113.7 or 198.51.100.0/24 (got "::ffff:0x7f.0.0.1")',
+    ]);
+  });
+
   it("refuses a deny list that is not a list", () => {
     assert.deepEqual(problemsOf({ denyList: "203.0.113.7" }), [
       "denyList: must be a list, set with `pulumi config set --path 'key[0]' value`",
@@ -273,15 +295,36 @@ describe("configuration validation", () => {
 });
 
 describe("configuration properties", () => {
+  // 255.255.255.255 takes no prefix in nginx, and a trailing "::" standing for one group neither.
   const ipv4 = fc.ipV4();
-  const cidr4 = fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([a, b]) => `${a}/${b}`);
-  const ipv6 = fc.ipV6();
-  const cidr6 = fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })).map(([a, b]) => `${a}/${b}`);
+  const cidr4 = fc
+    .tuple(fc.ipV4(), fc.integer({ min: 1, max: 32 }))
+    .filter(([a]) => a !== "255.255.255.255")
+    .map(([a, b]) => `${a}/${b}`);
+  const ipv6 = fc.ipV6().filter((a) => !/^([0-9a-f]{1,4}:){7}:$/i.test(a));
+  const cidr6 = fc.tuple(ipv6, fc.integer({ min: 1, max: 128 })).map(([a, b]) => `${a}/${b}`);
 
-  it("accepts every IPv4 and IPv6 address and CIDR block in the deny list", () => {
+  it("accepts every IPv4 and IPv6 address and CIDR block in the deny list but /0", () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(ipv4, cidr4, ipv6, cidr6), { maxLength: 8 }), (entries) => {
         assert.deepEqual(validate({ denyList: JSON.stringify(entries) }).problems, []);
+      }),
+    );
+  });
+
+  it("refuses any deny-list entry with a zone id or a /0 prefix, naming its index", () => {
+    const zoned = fc
+      .tuple(fc.ipV6(), fc.stringMatching(/^[a-z0-9]{1,8}$/))
+      .map(([a, zone]) => `${a}%${zone}`);
+    const everyone = fc.oneof(fc.ipV4(), fc.ipV6()).map((a) => `${a}/0`);
+    fc.assert(
+      fc.property(fc.oneof(zoned, everyone), (entry) => {
+        const problems = validate({ denyList: JSON.stringify(["192.0.2.1", entry]) }).problems;
+        assert.deepEqual(
+          problems.map((p) => p.key),
+          ["denyList[1]"],
+        );
+        assert.match(problems[0].message, /zone id|\/0 block/);
       }),
     );
   });

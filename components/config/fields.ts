@@ -51,24 +51,57 @@ export const imageTag = z
     message: "must be a tag such as 1.4.2 or a digest such as sha256:<64 hex digits>",
   });
 
-/** An IPv4 or IPv6 address, or a CIDR block of either. */
-export const ipOrCidr = z.string().refine(
-  (text) => {
-    const [address, prefix, ...rest] = text.split("/");
-    // ipaddr.js also takes forms such as "10.1" or "0x0a.0.0.1" that nginx's geo module refuses.
-    const dotted = ipaddr.IPv4.isValidFourPartDecimal(address);
-    if (!dotted && !ipaddr.IPv6.isValid(address)) {
-      return false;
+const NOT_AN_ADDRESS =
+  "must be an IP address or CIDR block, such as 203.0.113.7 or 198.51.100.0/24";
+
+/**
+ * Why nginx's geo module would not take `text` as it stands, or undefined when it would. The
+ * forms follow nginx's own parser (ngx_ptocidr), checked against Debian's nginx 1.22.
+ */
+function denyEntryProblem(text: string): string | undefined {
+  // ipaddr.js takes a zone id (fe80::1%eth0); nginx answers "invalid network".
+  if (text.includes("%")) {
+    return "must not carry a zone id such as %eth0: nginx reads plain addresses only";
+  }
+  const [address, prefix, ...rest] = text.split("/");
+  // ipaddr.js also takes forms such as "10.1" or "0x0a.0.0.1" that nginx's geo module refuses.
+  const dotted = ipaddr.IPv4.isValidFourPartDecimal(address);
+  if (!dotted && !ipaddr.IPv6.isValid(address)) {
+    return NOT_AN_ADDRESS;
+  }
+  // An IPv4 tail of an IPv6 address is read by nginx as dotted decimal only.
+  if (!dotted && address.includes(".")) {
+    if (!ipaddr.IPv4.isValidFourPartDecimal(address.slice(address.lastIndexOf(":") + 1))) {
+      return NOT_AN_ADDRESS;
     }
-    if (prefix === undefined) {
-      return true;
-    }
-    return (
-      rest.length === 0 && /^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (dotted ? 32 : 128)
-    );
-  },
-  { message: "must be an IP address or CIDR block, such as 203.0.113.7 or 198.51.100.0/24" },
-);
+  }
+  // nginx lets "::" stand for two or more zero groups at the end, not for the last one alone.
+  if (!dotted && /^([0-9a-f]{1,4}:){7}:$/i.test(address)) {
+    return 'must write a last zero group as 0, not as "::", which nginx refuses';
+  }
+  if (prefix === undefined) {
+    return undefined;
+  }
+  if (rest.length > 0 || !/^[0-9]{1,3}$/.test(prefix) || Number(prefix) > (dotted ? 32 : 128)) {
+    return NOT_AN_ADDRESS;
+  }
+  if (Number(prefix) === 0) {
+    return "must not be a /0 block: it would refuse every client";
+  }
+  // nginx parses the address with inet_addr, whose error value is 255.255.255.255 itself.
+  if (address === "255.255.255.255") {
+    return "must be written without a prefix: nginx cannot read 255.255.255.255 with one";
+  }
+  return undefined;
+}
+
+/** An IPv4 or IPv6 address, or a CIDR block of either, in the forms nginx's deny list reads. */
+export const ipOrCidr = z.string().superRefine((text, context) => {
+  const problem = denyEntryProblem(text);
+  if (problem !== undefined) {
+    context.addIssue({ code: "custom", message: problem });
+  }
+});
 
 /** An IPv4 CIDR block for a private Docker network. */
 export const privateSubnet = z.string().refine(
