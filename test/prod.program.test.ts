@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { backendArgs } from "../components/app/services";
+import { tempDir } from "./support/processes";
+import { evaluatedStack, StackResource } from "./support/stack-inputs";
+
+const ROOT = path.join(__dirname, "..");
+
+// Every character that means something in a URL's userinfo, and 16 characters in all.
+const REDIS_PASSWORD = "re:dis@pass/w#rd?%+ 1";
+
+function envOf(resource: StackResource): Record<string, string> {
+  const envs = resource.inputs.envs as { secret: string[] };
+  return Object.fromEntries(
+    envs.secret.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+  );
+}
+
+function resolved(value: pulumi.Input<string>): Promise<string> {
+  return new Promise((resolve) => pulumi.output(value).apply(resolve));
+}
+
+describe("the prod stack on Pulumi's mock engine, with its secrets configured", () => {
+  let dir: string;
+  let resources: StackResource[];
+  const named = (name: string) => {
+    const found = resources.filter((r) => r.name === name);
+    assert.equal(found.length, 1, `resources named ${name}`);
+    return found[0];
+  };
+
+  before(async () => {
+    dir = tempDir("prod-program");
+    const prod = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
+    const configured = {
+      redisPassword: REDIS_PASSWORD,
+    };
+    const lines = Object.entries(configured).map(
+      ([key, value]) => `  waste-management:${key}: ${JSON.stringify(value)}`,
+    );
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.prod.yaml"),
+      `${prod.trimEnd()}\n${lines.join("\n")}\n`,
+    );
+    resources = await evaluatedStack("prod", dir);
+  });
+
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("gives the backend a REDIS_URL that reads back the configured password", () => {
+    const url = new URL(envOf(named("backend-container")).REDIS_URL);
+    assert.equal(url.protocol, "redis:");
+    assert.equal(decodeURIComponent(url.username), "waste_app");
+    assert.equal(decodeURIComponent(url.password), REDIS_PASSWORD);
+    assert.equal(url.host, "redis:6379");
+    assert.equal(url.pathname, "/0");
+  });
+});
+
+describe("the backend's connection URLs", () => {
+  it("encode user and password, so a password with @ / # : ? reads back whole", async () => {
+    const password = "pg:pass@word/with#all?of%them";
+    const args = backendArgs({
+      image: "backend",
+      tag: "1.0.0",
+      memoryMb: 512,
+      dbPoolMax: 20,
+      database: { host: "postgres", port: 5432, name: "waste_management" },
+      databaseUser: "waste_app",
+      databasePassword: password,
+      redis: { host: "redis", port: 6379 },
+      redisUser: "waste_app",
+      redisPassword: `redis-${password}`,
+      edgeNetwork: undefined as never,
+      dataNetwork: undefined as never,
+    });
+    const database = new URL(await resolved(args.env.DATABASE_URL));
+    assert.equal(decodeURIComponent(database.password), password);
+    assert.equal(database.host, "postgres:5432");
+    assert.equal(database.pathname, "/waste_management");
+    const redis = new URL(await resolved(args.env.REDIS_URL));
+    assert.equal(decodeURIComponent(redis.password), `redis-${password}`);
+    assert.equal(redis.host, "redis:6379");
+  });
+});
