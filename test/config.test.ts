@@ -5,6 +5,7 @@ import * as field from "../components/config/fields";
 import { SETTINGS, SettingName } from "../components/config/settings";
 import { parseSize, sizeBytes, toMegabytes, toPostgresSize } from "../components/config/sizes";
 import { FIXED_HOST_PORTS } from "../components/host-ports";
+import { roleConnectionLimits } from "../components/postgres/connections";
 import { renderPostgresConf } from "../components/postgres/settings";
 
 type Raw = Partial<Record<SettingName, string>>;
@@ -128,7 +129,7 @@ describe("configuration validation", () => {
         "httpPort: must be a port from 1 to 65535 (got 0)",
         "postgresAdminPort: must differ from nginxStatusPort (both are 5432)",
         "postgresSharedBuffers: must be at most half of postgresMemory (2g); about a quarter is usual",
-        "backendDbPoolMax: must leave 10 connections of postgresMaxConnections (100) for admin, monitoring and reporting; raise postgresMaxConnections with it",
+        "backendDbPoolMax: needs postgresMaxConnections of at least 118 (it is 100): the app role's limit of 100 (pool 95 + 5), the reporting role's 10, the monitoring role's 5 and 3 superuser_reserved_connections; raise postgresMaxConnections or lower backendDbPoolMax",
       ],
     );
   });
@@ -187,10 +188,37 @@ describe("configuration validation", () => {
     );
   });
 
-  it("refuses a pool that leaves Postgres no headroom for admin and monitoring", () => {
-    assert.match(
-      problemsOf({ backendDbPoolMax: "95", postgresMaxConnections: "100" })[0],
-      /^backendDbPoolMax: must leave 10 connections of postgresMaxConnections \(100\)/,
+  it("refuses a pool whose role limits and superuser slots exceed max_connections, naming each part", () => {
+    assert.deepEqual(problemsOf({ backendDbPoolMax: "85", postgresMaxConnections: "100" }), [
+      "backendDbPoolMax: needs postgresMaxConnections of at least 108 (it is 100): the app role's " +
+        "limit of 90 (pool 85 + 5), the reporting role's 10, the monitoring role's 5 and 3 " +
+        "superuser_reserved_connections; raise postgresMaxConnections or lower backendDbPoolMax",
+    ]);
+    assert.deepEqual(problemsOf({ backendDbPoolMax: "77", postgresMaxConnections: "100" }), []);
+  });
+
+  it("asks for exactly the connections the roles and the server are given", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 10, max: 5000 }),
+        (pool, max) => {
+          const accepted = !validate({
+            backendDbPoolMax: String(pool),
+            postgresMaxConnections: String(max),
+          }).problems.some((p) => p.key === "backendDbPoolMax");
+          const roles = Object.values(roleConnectionLimits(pool));
+          const conf = renderPostgresConf({
+            memoryBytes: 2 * 1024 ** 3,
+            sharedBuffersBytes: 512 * 1024 ** 2,
+            workMemBytes: 8 * 1024 ** 2,
+            maxConnections: max,
+          });
+          const reserved = Number(/^superuser_reserved_connections = (\d+)$/m.exec(conf)?.[1]);
+          const needed = roles.reduce((sum, limit) => sum + limit, reserved);
+          assert.equal(accepted, needed <= max, `pool ${pool}, max ${max}`);
+        },
+      ),
     );
   });
 

@@ -4,6 +4,12 @@ import { z } from "zod";
 import { firstCollision, utcMinute } from "../backup/schedule";
 import { LOOPBACK } from "../docker/container";
 import { FIXED_HOST_PORTS } from "../host-ports";
+import {
+  APP_ROLE_HEADROOM,
+  connectionsNeeded,
+  roleConnectionLimits,
+  SUPERUSER_RESERVED_CONNECTIONS,
+} from "../postgres/connections";
 import { SETTINGS, Setting, SettingName, SettingValues } from "./settings";
 import { sizeBytes } from "./sizes";
 
@@ -247,11 +253,16 @@ function crossCheck(rules: CrossKeyRules): void {
     }
   });
   rules.when(["backendDbPoolMax", "postgresMaxConnections"], (v) => {
-    if (v.backendDbPoolMax + 10 > v.postgresMaxConnections) {
+    const needed = connectionsNeeded(v.backendDbPoolMax);
+    if (needed > v.postgresMaxConnections) {
+      const limits = roleConnectionLimits(v.backendDbPoolMax);
       problem(
         "backendDbPoolMax",
-        `must leave 10 connections of postgresMaxConnections (${v.postgresMaxConnections}) ` +
-          "for admin, monitoring and reporting; raise postgresMaxConnections with it",
+        `needs postgresMaxConnections of at least ${needed} (it is ${v.postgresMaxConnections}): ` +
+          `the app role's limit of ${limits.app} (pool ${v.backendDbPoolMax} + ${APP_ROLE_HEADROOM}), ` +
+          `the reporting role's ${limits.reporting}, the monitoring role's ${limits.monitoring} ` +
+          `and ${SUPERUSER_RESERVED_CONNECTIONS} superuser_reserved_connections; ` +
+          "raise postgresMaxConnections or lower backendDbPoolMax",
       );
     }
   });

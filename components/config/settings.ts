@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { connectionsNeeded } from "../postgres/connections";
 import * as field from "./fields";
 
 /** The types Pulumi.yaml can declare for a project config key. */
@@ -244,7 +245,7 @@ export const SETTINGS = {
   }),
   postgresMaxConnections: setting({
     type: "integer",
-    description: "PostgreSQL max_connections; must exceed backendDbPoolMax plus admin headroom.",
+    description: `PostgreSQL max_connections; must cover every role's connection limit and the superuser slots: backendDbPoolMax + ${connectionsNeeded(0)}.`,
     default: 100,
     schema: z.number().int().min(10, "must be at least 10").max(5000, "must be at most 5000"),
   }),
