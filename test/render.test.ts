@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CLOUDFLARE_RANGES } from "../components/nginx/cloudflare";
 import { readmeWithReference, renderProjectFile } from "../render/config-reference";
+import { readStackConfig } from "../render/stack-config";
 import { CommandResult, run, tempDir } from "./support/processes";
 
 const ROOT = path.join(__dirname, "..");
@@ -171,9 +172,29 @@ describe("npm run render with bad configuration", () => {
         "  waste-management:redisMemory: '512'",
         "  waste-management:backendDbPoolMax: -3",
         "  waste-management:denyList: ['203.0.113.7', '10.0.0.300']",
+        "  waste-management:httpsport: 8443",
+        "  waste-management:backendDbPolMax: 30",
+        "  waste-management:colour: green",
+        "  aws:region: eu-west-1",
         "",
       ].join("\n"),
     );
+  });
+
+  it("names every undeclared key of the project, with the declared key it resembles", () => {
+    assert.deepEqual(readStackConfig("broken", dir).problems, [
+      {
+        key: "httpsport",
+        message:
+          "is not declared in Pulumi.yaml, and the Pulumi CLI refuses it; did you mean httpsPort?",
+      },
+      {
+        key: "backendDbPolMax",
+        message:
+          "is not declared in Pulumi.yaml, and the Pulumi CLI refuses it; did you mean backendDbPoolMax?",
+      },
+      { key: "colour", message: "is not declared in Pulumi.yaml, and the Pulumi CLI refuses it" },
+    ]);
   });
 
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -185,7 +206,10 @@ describe("npm run render with bad configuration", () => {
       result.stderr,
       [
         "render failed:",
-        "The stack configuration has 4 problems; nothing was created:",
+        "The stack configuration has 7 problems; nothing was created:",
+        "  - waste-management:httpsport: is not declared in Pulumi.yaml, and the Pulumi CLI refuses it; did you mean httpsPort?",
+        "  - waste-management:backendDbPolMax: is not declared in Pulumi.yaml, and the Pulumi CLI refuses it; did you mean backendDbPoolMax?",
+        "  - waste-management:colour: is not declared in Pulumi.yaml, and the Pulumi CLI refuses it",
         '  - waste-management:denyList[1]: must be an IP address or CIDR block, such as 203.0.113.7 or 198.51.100.0/24 (got "10.0.0.300")',
         '  - waste-management:redisMemory: must be a size with a unit, such as 256m or 2g (k, m or g) (got "512")',
         "  - waste-management:backendTag: must pin a version or a sha256 digest; 'latest' changes without a deploy (got \"latest\")",
