@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import * as fc from "fast-check";
 import { ConfigError, loadSettings, validateSettings } from "../components/config/load";
 import * as field from "../components/config/fields";
+import { MIN_PROMETHEUS_RETENTION_HOURS } from "../components/config/fields";
+import { ruleAreas } from "../components/monitoring/rules";
 import { SETTINGS, SettingName } from "../components/config/settings";
 import { parseSize, sizeBytes, toMegabytes, toPostgresSize } from "../components/config/sizes";
 import { FIXED_HOST_PORTS } from "../components/host-ports";
@@ -9,6 +11,9 @@ import { roleConnectionLimits } from "../components/postgres/connections";
 import { renderPostgresConf } from "../components/postgres/settings";
 
 type Raw = Partial<Record<SettingName, string>>;
+
+const RUNBOOK_URL =
+  "https://git.wastemanagement.example/platform/waste-management-infra/-/blob/main/docs/runbook.md";
 
 function validate(raw: Raw) {
   return validateSettings((key) => raw[key]);
@@ -161,7 +166,11 @@ describe("configuration validation", () => {
   });
 
   it("refuses a self-signed certificate in prod", () => {
-    const prod = { environment: "prod", slackWebhookUrl: "https://hooks.example/x" };
+    const prod = {
+      environment: "prod",
+      slackWebhookUrl: "https://hooks.example/x",
+      runbookUrl: RUNBOOK_URL,
+    };
     assert.deepEqual(problemsOf({ ...prod, pagerdutyRoutingKey: "r".repeat(32) }), [
       "tlsMode: must be config in prod: browsers refuse a self-signed certificate",
       "backupBucket: must name the S3 bucket of the backups in prod",
@@ -182,10 +191,76 @@ describe("configuration validation", () => {
       [
         "slackWebhookUrl: must be set in prod, or critical alerts reach nobody",
         "pagerdutyRoutingKey: must be set in prod, or critical alerts reach nobody",
+        'runbookUrl: must be an absolute https:// URL in prod, such as https://git.example.com/team/repo/-/blob/main/docs/runbook.md: a relative link in a page or a Slack message opens nothing (got "docs/runbook.md")',
         "backupBucket: must name the S3 bucket of the backups in prod",
         "aws:region: must be set in prod, the region of the backup bucket, such as eu-west-1",
       ],
     );
+  });
+
+  it("takes any runbook link in dev, and only an absolute https:// URL in prod", () => {
+    const prod = {
+      environment: "prod",
+      tlsMode: "config",
+      tlsCertificate: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----",
+      tlsPrivateKey: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----",
+      slackWebhookUrl: "https://hooks.example/x",
+      pagerdutyRoutingKey: "r".repeat(32),
+      backupBucket: "waste-backups",
+    };
+    const readForeign = (key: string) => (key === "aws:region" ? "eu-west-1" : undefined);
+    const runbookProblems = (raw: Raw) =>
+      validateSettings((key) => raw[key], readForeign)
+        .problems.filter((p) => p.key === "runbookUrl")
+        .map((p) => p.message.split(":")[0]);
+    assert.deepEqual(runbookProblems({ runbookUrl: "docs/runbook.md" }), []);
+    assert.deepEqual(runbookProblems({ ...prod, runbookUrl: RUNBOOK_URL }), []);
+    for (const url of [
+      "docs/runbook.md",
+      "http://git.example.com/runbook.md",
+      "https://",
+      "/runbook.md",
+    ]) {
+      assert.deepEqual(
+        runbookProblems({ ...prod, runbookUrl: url }),
+        ["must be an absolute https"],
+        url,
+      );
+    }
+  });
+
+  it("keeps Prometheus's samples for at least 8 days, so the week-ago comparisons find data", () => {
+    assert.deepEqual(problemsOf({ prometheusRetention: "7d" }), [
+      'prometheusRetention: must be at least 8d (192h): the churn alert compares with a week ago (offset 1w) (got "7d")',
+    ]);
+    assert.deepEqual(problemsOf({ prometheusRetention: "168h" }).length, 1);
+    for (const enough of ["8d", "192h", "2w", "1y"]) {
+      assert.deepEqual(problemsOf({ prometheusRetention: enough }), [], enough);
+    }
+  });
+
+  it("sets the retention floor above the furthest look-back of any alert rule", () => {
+    const seconds: Record<string, number> = {
+      s: 1,
+      m: 60,
+      h: 3600,
+      d: 86400,
+      w: 604800,
+      y: 31536000,
+    };
+    const toSeconds = (text: string) => seconds[text.slice(-1)] * Number(text.slice(0, -1));
+    // Prometheus looks back up to 5 minutes for the last sample of an instant selector.
+    const staleness = 300;
+    for (const area of ruleAreas(20)) {
+      for (const rule of area.rules) {
+        const offsets = [...rule.expr.matchAll(/offset (\d+[smhdwy])/g)].map((m) =>
+          toSeconds(m[1]),
+        );
+        const ranges = [...rule.expr.matchAll(/\[(\d+[smhdwy])[\]:]/g)].map((m) => toSeconds(m[1]));
+        const lookBack = Math.max(0, ...offsets) + Math.max(staleness, ...ranges);
+        assert.ok(lookBack < MIN_PROMETHEUS_RETENTION_HOURS * 3600, `${rule.alert}: ${lookBack} s`);
+      }
+    }
   });
 
   it("refuses a pool whose role limits and superuser slots exceed max_connections, naming each part", () => {

@@ -141,6 +141,23 @@ describe("npm run render -- prod, in particular", () => {
     assert.match(conf, /real_ip_header CF-Connecting-IP;/);
   });
 
+  it("links every alert to its runbook section by an absolute https:// URL", () => {
+    const rulesDir = path.join(out, "monitoring", "rules");
+    const links = fs
+      .readdirSync(rulesDir)
+      .flatMap((file) => [
+        ...fs.readFileSync(path.join(rulesDir, file), "utf8").matchAll(/runbook_url: (\S+)/g),
+      ])
+      .map((m) => m[1]);
+    assert.ok(links.length > 0);
+    for (const link of links) {
+      assert.match(
+        link,
+        /^https:\/\/git\.wastemanagement\.example\/platform\/waste-management-infra\/-\/blob\/main\/docs\/runbook\.md#[a-z0-9]+$/,
+      );
+    }
+  });
+
   it("says which secrets it stood in for, since it cannot decrypt them", () => {
     assert.match(result.stdout, /Stand-in used for waste-management:tlsCertificate/);
     assert.match(result.stdout, /Stand-in used for waste-management:tlsPrivateKey/);

@@ -138,3 +138,29 @@ export const bucketName = z
     /^$|^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
     "must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens",
   );
+
+const HOURS_PER_UNIT: Record<string, number> = { h: 1, d: 24, w: 7 * 24, y: 365 * 24 };
+
+/**
+ * Prometheus's retention may not go below a week and a day: the churn alert compares the churn
+ * rate with a week ago (`offset 1w`), and a shorter retention leaves it nothing to compare with.
+ */
+export const MIN_PROMETHEUS_RETENTION_HOURS = 8 * 24;
+
+/** How long Prometheus keeps samples, in hours, days, weeks or years (a year is 365 days there). */
+export const prometheusRetention = z
+  .string()
+  .regex(/^[1-9][0-9]*(h|d|w|y)$/, "must be a duration in hours, days, weeks or years, such as 15d")
+  .refine(
+    (text) => {
+      const match = /^([0-9]+)([hdwy])$/.exec(text);
+      return (
+        !match || Number(match[1]) * HOURS_PER_UNIT[match[2]] >= MIN_PROMETHEUS_RETENTION_HOURS
+      );
+    },
+    {
+      message:
+        `must be at least ${MIN_PROMETHEUS_RETENTION_HOURS / 24}d (${MIN_PROMETHEUS_RETENTION_HOURS}h): ` +
+        "the churn alert compares with a week ago (offset 1w)",
+    },
+  );

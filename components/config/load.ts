@@ -289,6 +289,16 @@ function crossCheck(rules: CrossKeyRules): void {
       }
     });
   }
+  rules.when(["environment", "runbookUrl"], ({ environment, runbookUrl }) => {
+    if (environment === "prod" && !isAbsoluteHttps(runbookUrl)) {
+      problem(
+        "runbookUrl",
+        "must be an absolute https:// URL in prod, such as " +
+          "https://git.example.com/team/repo/-/blob/main/docs/runbook.md: a relative link in a " +
+          `page or a Slack message opens nothing (got "${runbookUrl}")`,
+      );
+    }
+  });
   rules.when(["slackWebhookUrl"], ({ slackWebhookUrl }) => {
     if (slackWebhookUrl !== "" && !/^https:\/\/\S+$/.test(slackWebhookUrl)) {
       problem("slackWebhookUrl", "must be an https:// webhook URL");
@@ -364,6 +374,15 @@ function backupChecks(rules: CrossKeyRules, readForeign: ForeignReader): void {
       );
     }
   });
+}
+
+function isAbsoluteHttps(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === "https:" && url.hostname !== "";
+  } catch {
+    return false;
+  }
 }
 
 function isDigest(tag: string): boolean {

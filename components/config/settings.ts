@@ -141,14 +141,10 @@ export const SETTINGS = {
   }),
   prometheusRetention: setting({
     type: "string",
-    description: "How long Prometheus keeps samples, e.g. 15d or 8w.",
+    description:
+      "How long Prometheus keeps samples, e.g. 15d or 8w; at least 8d, for the week-ago comparisons.",
     default: "15d",
-    schema: z
-      .string()
-      .regex(
-        /^[1-9][0-9]*(h|d|w|y)$/,
-        "must be a duration in hours, days, weeks or years, such as 15d",
-      ),
+    schema: field.prometheusRetention,
   }),
   prometheusMemory: setting({
     type: "string",
@@ -180,7 +176,8 @@ export const SETTINGS = {
   }),
   runbookUrl: setting({
     type: "string",
-    description: "URL of docs/runbook.md as people open it; every alert links to its section.",
+    description:
+      "URL of docs/runbook.md as people open it; every alert links to its section. In prod an absolute https:// URL.",
     default: "docs/runbook.md",
     schema: z.string().min(1, "must not be empty"),
   }),
