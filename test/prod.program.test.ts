@@ -3,6 +3,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { backendArgs } from "../components/app/services";
+import {
+  NGINX_CERTIFICATE_FILE,
+  NGINX_CONFIG_FILE,
+  NGINX_KEY_FILE,
+} from "../components/nginx/settings";
 import { tempDir } from "./support/processes";
 import { evaluatedStack, StackResource } from "./support/stack-inputs";
 
@@ -10,6 +15,10 @@ const ROOT = path.join(__dirname, "..");
 
 // Every character that means something in a URL's userinfo, and 16 characters in all.
 const REDIS_PASSWORD = "re:dis@pass/w#rd?%+ 1";
+
+// Shaped like PEM for validation, and unlike anything the render's stand-ins hold.
+const CERTIFICATE = "-----BEGIN CERTIFICATE-----\nprod test chain\n-----END CERTIFICATE-----\n";
+const PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nprod test key\n-----END PRIVATE KEY-----\n";
 
 function envOf(resource: StackResource): Record<string, string> {
   const envs = resource.inputs.envs as { secret: string[] };
@@ -36,6 +45,8 @@ describe("the prod stack on Pulumi's mock engine, with its secrets configured", 
     const prod = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
     const configured = {
       redisPassword: REDIS_PASSWORD,
+      tlsCertificate: CERTIFICATE,
+      tlsPrivateKey: PRIVATE_KEY,
     };
     const lines = Object.entries(configured).map(
       ([key, value]) => `  waste-management:${key}: ${JSON.stringify(value)}`,
@@ -48,6 +59,23 @@ describe("the prod stack on Pulumi's mock engine, with its secrets configured", 
   });
 
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("uploads the configured certificate and key into nginx, kept secret", () => {
+    const uploads = named("nginx-container").inputs.uploads as {
+      secret: { file: string; content: string; permissions?: string }[];
+    };
+    assert.ok("secret" in uploads, "nginx's uploads are not a secret");
+    const tls = uploads.secret.filter((u) => u.file !== NGINX_CONFIG_FILE);
+    assert.deepEqual(tls, [
+      { file: NGINX_CERTIFICATE_FILE, content: CERTIFICATE },
+      { file: NGINX_KEY_FILE, content: PRIVATE_KEY, permissions: "0600" },
+    ]);
+    assert.equal(
+      resources.filter((r) => r.type.startsWith("tls:")).length,
+      0,
+      "prod makes no certificate of its own",
+    );
+  });
 
   it("gives the backend a REDIS_URL that reads back the configured password", () => {
     const url = new URL(envOf(named("backend-container")).REDIS_URL);

@@ -372,6 +372,25 @@ describe("the dev stack on Pulumi's mock engine", () => {
     });
   });
 
+  it("runs nginx with a stub_status health check its Alpine and Debian images can both run", () => {
+    const inputs = plainInputs(one(resources, "nginx-container"));
+    assert.equal(inputs.image, "nginx:1.27-alpine");
+    assert.equal(inputs.memory, 256);
+    assert.equal(inputs.memorySwap, 256);
+    assert.equal(inputs.restart, "unless-stopped");
+    assert.deepEqual(inputs.healthcheck, {
+      tests: [
+        "CMD-SHELL",
+        "wget -q -O /dev/null http://127.0.0.1:8081/nginx_status || " +
+          "curl -fsS -o /dev/null http://127.0.0.1:8081/nginx_status",
+      ],
+      interval: "15s",
+      timeout: "5s",
+      retries: 3,
+      startPeriod: "10s",
+    });
+  });
+
   it("declares the database, its extensions and three least-privilege roles", () => {
     const roles = ofType("postgresql:index/role:Role").map((r) => {
       const { password, ...rest } = plainInputs(r);

@@ -163,6 +163,13 @@ describe("npm run render -- prod, in particular", () => {
     assert.match(result.stdout, /Stand-in used for waste-management:tlsPrivateKey/);
   });
 
+  it("uploads the configured certificate and key into nginx as secrets, never in clear", () => {
+    const entries = JSON.parse(
+      fs.readFileSync(path.join(out, "resources.json"), "utf8"),
+    ) as Entry[];
+    assert.equal(entries.find((e) => e.name === "nginx-container")?.inputs.uploads, "[secret]");
+  });
+
   it("protects the data volumes in prod", () => {
     const entries = JSON.parse(
       fs.readFileSync(path.join(out, "resources.json"), "utf8"),
