@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { SECRETS_REQUIRED_IN_PROD } from "../components/config/load";
 import { CLOUDFLARE_RANGES } from "../components/nginx/cloudflare";
 import { readmeWithReference, renderProjectFile } from "../render/config-reference";
 import { readStackConfig } from "../render/stack-config";
@@ -256,6 +257,17 @@ describe("the configuration reference", () => {
   it("Pulumi.yaml declares every key with the type, description and default the code uses", () => {
     const current = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
     assert.equal(current, renderProjectFile(), "run `npm run config:sync`");
+  });
+
+  it("the README's prod quickstart sets every secret prod requires", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    for (const key of SECRETS_REQUIRED_IN_PROD) {
+      assert.match(readme, new RegExp(`^pulumi config set --secret ${key} `, "m"), key);
+    }
+    // A fresh local backend has no stack yet: selecting one must be allowed to create it.
+    for (const select of readme.matchAll(/^pulumi stack select .*$/gm)) {
+      assert.match(select[0], /--create/);
+    }
   });
 
   it("the README's configuration table matches the code", () => {
