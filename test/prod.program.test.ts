@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { backendArgs } from "../components/app/services";
+import { SETTINGS, SettingName } from "../components/config/settings";
 import {
   NGINX_CERTIFICATE_FILE,
   NGINX_CONFIG_FILE,
@@ -19,6 +20,40 @@ const REDIS_PASSWORD = "re:dis@pass/w#rd?%+ 1";
 // Shaped like PEM for validation, and unlike anything the render's stand-ins hold.
 const CERTIFICATE = "-----BEGIN CERTIFICATE-----\nprod test chain\n-----END CERTIFICATE-----\n";
 const PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nprod test key\n-----END PRIVATE KEY-----\n";
+
+/**
+ * A value for every secret key, each unlike any other text of the stack. grafanaCloudToken is
+ * left out: it replaces the Grafana container, and test/grafana.program.test.ts covers it.
+ */
+const CONFIGURED: Partial<Record<SettingName, string>> = {
+  tlsCertificate: CERTIFICATE,
+  tlsPrivateKey: PRIVATE_KEY,
+  slackWebhookUrl: "https://hooks.slack.example/services/secret-slack-hook",
+  pagerdutyRoutingKey: "secret-pagerduty-routing-key-0123",
+  grafanaAdminPassword: "secret-grafana-admin-password",
+  postgresPassword: "secret-postgres-superuser-password",
+  redisPassword: REDIS_PASSWORD,
+  backupCipherPass: "secret-backup-cipher-passphrase",
+};
+
+/** The inputs as JSON with every secret left out, and the secrets alone. */
+function clearAndSecret(value: unknown): { clear: unknown; secrets: unknown[] } {
+  const secrets: unknown[] = [];
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "object" && v !== null && !Array.isArray(v) && "secret" in v) {
+      secrets.push(v.secret);
+      return "[secret]";
+    }
+    if (Array.isArray(v)) {
+      return v.map(walk);
+    }
+    if (typeof v === "object" && v !== null) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return { clear: walk(value), secrets };
+}
 
 function envOf(resource: StackResource): Record<string, string> {
   const envs = resource.inputs.envs as { secret: string[] };
@@ -43,12 +78,7 @@ describe("the prod stack on Pulumi's mock engine, with its secrets configured", 
   before(async () => {
     dir = tempDir("prod-program");
     const prod = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
-    const configured = {
-      redisPassword: REDIS_PASSWORD,
-      tlsCertificate: CERTIFICATE,
-      tlsPrivateKey: PRIVATE_KEY,
-    };
-    const lines = Object.entries(configured).map(
+    const lines = Object.entries(CONFIGURED).map(
       ([key, value]) => `  waste-management:${key}: ${JSON.stringify(value)}`,
     );
     fs.writeFileSync(
@@ -75,6 +105,24 @@ describe("the prod stack on Pulumi's mock engine, with its secrets configured", 
       0,
       "prod makes no certificate of its own",
     );
+  });
+
+  it("holds every configured secret only inside secret inputs", () => {
+    const secretKeys = (Object.keys(SETTINGS) as SettingName[]).filter(
+      (key) => "secret" in SETTINGS[key] && SETTINGS[key].secret,
+    );
+    assert.deepEqual(
+      secretKeys.filter((key) => key !== "grafanaCloudToken").sort(),
+      Object.keys(CONFIGURED).sort(),
+    );
+    const { clear, secrets } = clearAndSecret(resources.map((r) => r.inputs));
+    const clearText = JSON.stringify(clear);
+    const secretText = JSON.stringify(secrets);
+    for (const [key, value] of Object.entries(CONFIGURED)) {
+      const asJson = JSON.stringify(value).slice(1, -1);
+      assert.ok(!clearText.includes(asJson), `${key} appears outside a secret`);
+      assert.ok(secretText.includes(asJson), `${key} is not used, so this proves nothing`);
+    }
   });
 
   it("gives the backend a REDIS_URL that reads back the configured password", () => {

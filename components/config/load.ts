@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { firstCollision, utcMinute } from "../backup/schedule";
-import { LOOPBACK } from "../docker/container";
+import { isDigest, LOOPBACK } from "../docker/container";
 import { FIXED_HOST_PORTS } from "../host-ports";
 import {
   APP_ROLE_HEADROOM,
@@ -383,10 +383,6 @@ function isAbsoluteHttps(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isDigest(tag: string): boolean {
-  return tag.startsWith("sha256:");
 }
 
 function cidrsOverlap(a: string, b: string): boolean {

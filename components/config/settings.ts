@@ -11,7 +11,11 @@ export interface Setting<S extends z.ZodType = z.ZodType> {
   description: string;
   default: z.input<S>;
   schema: S;
-  /** Read with getSecret and kept secret; set it with `pulumi config set --secret`. */
+  /**
+   * Set with `pulumi config set --secret`. Validation reads it as plain text like every key, since
+   * an Output cannot be checked before resources exist; the program wraps it in `pulumi.secret`
+   * wherever it uses it, so no resource input or stack output holds it in the clear.
+   */
   secret?: boolean;
 }
 

@@ -49,8 +49,3 @@ export function toPostgresSize(bytes: number): string {
   }
   return `${Math.ceil(bytes / 1024)}kB`;
 }
-
-/** Redis accepts plain bytes for `maxmemory`; bytes avoid its kb-versus-k ambiguity. */
-export function toRedisBytes(bytes: number): string {
-  return String(bytes);
-}
