@@ -90,6 +90,7 @@ describe("configuration validation", () => {
       "255.255.255.255/32",
       "::ffff:0x7f.0.0.1",
       "2001:db8::/32",
+      "1:2:3:4:5:6:7::/0",
     ];
     assert.deepEqual(problemsOf({ denyList: JSON.stringify(entries) }), [
       'denyList[0]: must not carry a zone id such as %eth0: nginx reads plain addresses only (got "fe80::1%eth0")',
@@ -99,6 +100,7 @@ describe("configuration validation", () => {
       'denyList[4]: must write a last zero group as 0, not as "::", which nginx refuses (got "1:2:3:4:5:6:7::")',
       'denyList[5]: must be written without a prefix: nginx cannot read 255.255.255.255 with one (got "255.255.255.255/32")',
       'denyList[6]: must be an IP address or CIDR block, such as 203.0.113.7 or 198.51.100.0/24 (got "::ffff:0x7f.0.0.1")',
+      'denyList[8]: must not be a /0 block: it would refuse every client (got "1:2:3:4:5:6:7::/0")',
     ]);
   });
 

@@ -75,22 +75,21 @@ function denyEntryProblem(text: string): string | undefined {
       return NOT_AN_ADDRESS;
     }
   }
+  if (prefix !== undefined) {
+    if (rest.length > 0 || !/^[0-9]{1,3}$/.test(prefix) || Number(prefix) > (dotted ? 32 : 128)) {
+      return NOT_AN_ADDRESS;
+    }
+    if (Number(prefix) === 0) {
+      return "must not be a /0 block: it would refuse every client";
+    }
+    // nginx parses the address with inet_addr, whose error value is 255.255.255.255 itself.
+    if (address === "255.255.255.255") {
+      return "must be written without a prefix: nginx cannot read 255.255.255.255 with one";
+    }
+  }
   // nginx lets "::" stand for two or more zero groups at the end, not for the last one alone.
   if (!dotted && /^([0-9a-f]{1,4}:){7}:$/i.test(address)) {
     return 'must write a last zero group as 0, not as "::", which nginx refuses';
-  }
-  if (prefix === undefined) {
-    return undefined;
-  }
-  if (rest.length > 0 || !/^[0-9]{1,3}$/.test(prefix) || Number(prefix) > (dotted ? 32 : 128)) {
-    return NOT_AN_ADDRESS;
-  }
-  if (Number(prefix) === 0) {
-    return "must not be a /0 block: it would refuse every client";
-  }
-  // nginx parses the address with inet_addr, whose error value is 255.255.255.255 itself.
-  if (address === "255.255.255.255") {
-    return "must be written without a prefix: nginx cannot read 255.255.255.255 with one";
   }
   return undefined;
 }
