@@ -6,7 +6,7 @@ import { BackupRepository } from "./components/backup/repository";
 import { BackupScheduler } from "./components/backup/scheduler";
 import { hostedPrometheusUrls } from "./components/config/grafana-cloud";
 import { loadSettings } from "./components/config/load";
-import { parseSize, toMegabytes } from "./components/config/sizes";
+import { sizeBytes, toMegabytes } from "./components/config/sizes";
 import { StackNetworks } from "./components/network";
 import { CLOUDFLARE_RANGES } from "./components/nginx/cloudflare";
 import { GrafanaDashboards } from "./components/grafana/dashboards";
@@ -24,8 +24,8 @@ import { renderedFiles } from "./components/rendered-files";
 
 // Every key is checked before any resource exists; a bad stack fails here with all its problems.
 const settings = loadSettings();
-const megabytes = (size: string) => toMegabytes(parseSize(size) ?? 0);
-const bytes = (size: string) => parseSize(size) ?? 0;
+const megabytes = (size: string) => toMegabytes(sizeBytes(size));
+const bytes = sizeBytes;
 const isProd = settings.environment === "prod";
 
 const networks = new StackNetworks("net", {

@@ -1,8 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { SECRETS_REQUIRED_IN_PROD } from "../components/config/load";
+import { ConfigProblem, SECRETS_REQUIRED_IN_PROD } from "../components/config/load";
 import { SETTINGS, SettingName } from "../components/config/settings";
+import { undeclaredKeyProblems } from "./undeclared-keys";
 
 export const ROOT = path.join(__dirname, "..");
 
@@ -23,6 +24,8 @@ export interface StackConfig {
   secretKeys: string[];
   /** Keys whose real value the render cannot have, with why. */
   standIns: { key: string; reason: string }[];
+  /** What the Pulumi CLI would refuse in the stack file itself, such as an undeclared key. */
+  problems: ConfigProblem[];
 }
 
 // Shaped like what they replace, so validation passes, and unmistakably not real material.
@@ -98,7 +101,12 @@ export function readStackConfig(stack: string, stackDir = ROOT): StackConfig {
       }
     }
   }
-  return { project: project.name, values, secretKeys, standIns };
+  const problems = undeclaredKeyProblems(
+    Object.keys(stackFile.config ?? {}),
+    project.name,
+    Object.keys(project.config ?? {}),
+  );
+  return { project: project.name, values, secretKeys, standIns, problems };
 }
 
 export function knownStacks(stackDir = ROOT): string[] {

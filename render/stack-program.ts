@@ -16,8 +16,9 @@ export async function evaluateStack(
     (key) => config.values[`${config.project}:${key}`],
     (key) => config.values[key],
   );
-  if (checked.problems.length > 0) {
-    throw new ConfigError(checked.problems, config.project);
+  const problems = [...config.problems, ...checked.problems];
+  if (problems.length > 0) {
+    throw new ConfigError(problems, config.project);
   }
   const resources = await installMockEngine(
     config.project,

@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import * as fc from "fast-check";
 import { ConfigError, loadSettings, validateSettings } from "../components/config/load";
-import { SettingName } from "../components/config/settings";
-import { parseSize } from "../components/config/sizes";
+import * as field from "../components/config/fields";
+import { MIN_PROMETHEUS_RETENTION_HOURS } from "../components/config/fields";
+import { ruleAreas } from "../components/monitoring/rules";
+import { SETTINGS, SettingName } from "../components/config/settings";
+import { parseSize, sizeBytes, toMegabytes, toPostgresSize } from "../components/config/sizes";
+import { FIXED_HOST_PORTS } from "../components/host-ports";
+import { roleConnectionLimits } from "../components/postgres/connections";
+import { renderPostgresConf } from "../components/postgres/settings";
 
 type Raw = Partial<Record<SettingName, string>>;
 
@@ -14,6 +20,9 @@ const GRAFANA_CLOUD = {
   grafanaCloudPrometheusUser: "1234567",
   grafanaCloudPrometheusToken: "glc_x",
 };
+
+const RUNBOOK_URL =
+  "https://git.wastemanagement.example/platform/waste-management-infra/-/blob/main/docs/runbook.md";
 
 function validate(raw: Raw) {
   return validateSettings((key) => raw[key]);
@@ -40,6 +49,23 @@ describe("configuration validation", () => {
     ]);
   });
 
+  it("refuses memory sizes below what Docker, PostgreSQL and Redis can work with", () => {
+    assert.deepEqual(
+      problemsOf({
+        backendMemory: "1023k",
+        postgresWorkMem: "63k",
+        postgresSharedBuffers: "127k",
+        redisMaxMemory: "1023k",
+      }),
+      [
+        'postgresSharedBuffers: must be at least 128k, the smallest shared_buffers PostgreSQL starts with (got "127k")',
+        'postgresWorkMem: must be at least 64k, the smallest work_mem PostgreSQL accepts (got "63k")',
+        'redisMaxMemory: must be at least 1m: below that Redis evicts nearly every key it is given (got "1023k")',
+        'backendMemory: must be at least 6m, the smallest memory limit Docker accepts (got "1023k")',
+      ],
+    );
+  });
+
   it("refuses a negative pool size", () => {
     assert.deepEqual(problemsOf({ backendDbPoolMax: "-5" }), [
       "backendDbPoolMax: must be at least 1 (got -5)",
@@ -63,6 +89,30 @@ describe("configuration validation", () => {
     );
   });
 
+  it("refuses deny-list entries nginx cannot read or that would refuse everyone", () => {
+    const entries = [
+      "fe80::1%eth0",
+      "0.0.0.0/0",
+      "::/0",
+      "fe80::%2/64",
+      "1:2:3:4:5:6:7::",
+      "255.255.255.255/32",
+      "::ffff:0x7f.0.0.1",
+      "2001:db8::/32",
+      "1:2:3:4:5:6:7::/0",
+    ];
+    assert.deepEqual(problemsOf({ denyList: JSON.stringify(entries) }), [
+      'denyList[0]: must not carry a zone id such as %eth0: nginx reads plain addresses only (got "fe80::1%eth0")',
+      'denyList[1]: must not be a /0 block: it would refuse every client (got "0.0.0.0/0")',
+      'denyList[2]: must not be a /0 block: it would refuse every client (got "::/0")',
+      'denyList[3]: must not carry a zone id such as %eth0: nginx reads plain addresses only (got "fe80::%2/64")',
+      'denyList[4]: must write a last zero group as 0, not as "::", which nginx refuses (got "1:2:3:4:5:6:7::")',
+      'denyList[5]: must be written without a prefix: nginx cannot read 255.255.255.255 with one (got "255.255.255.255/32")',
+      'denyList[6]: must be an IP address or CIDR block, such as 203.0.113.7 or 198.51.100.0/24 (got "::ffff:0x7f.0.0.1")',
+      'denyList[8]: must not be a /0 block: it would refuse every client (got "1:2:3:4:5:6:7::/0")',
+    ]);
+  });
+
   it("refuses a deny list that is not a list", () => {
     assert.deepEqual(problemsOf({ denyList: "203.0.113.7" }), [
       "denyList: must be a list, set with `pulumi config set --path 'key[0]' value`",
@@ -83,6 +133,42 @@ describe("configuration validation", () => {
     assert.match(problems[0], /must be one of dev, prod/);
   });
 
+  it("reports cross-key problems beside single-key ones, in one list", () => {
+    assert.deepEqual(
+      problemsOf({
+        httpPort: "0",
+        postgresSharedBuffers: "4g",
+        backendDbPoolMax: "95",
+        nginxStatusPort: "5432",
+      }),
+      [
+        "httpPort: must be a port from 1 to 65535 (got 0)",
+        "postgresAdminPort: must differ from nginxStatusPort (both are 5432)",
+        "postgresSharedBuffers: must be at most half of postgresMemory (2g); about a quarter is usual",
+        "backendDbPoolMax: needs postgresMaxConnections of at least 118 (it is 100): the app role's limit of 100 (pool 95 + 5), the reporting role's 10, the monitoring role's 5 and 3 superuser_reserved_connections; raise postgresMaxConnections or lower backendDbPoolMax",
+      ],
+    );
+  });
+
+  it("skips only the cross-key rules whose inputs failed on their own", () => {
+    assert.deepEqual(
+      problemsOf({ postgresMemory: "2", postgresSharedBuffers: "4g", redisMaxMemory: "1g" }),
+      [
+        'postgresMemory: must be a size with a unit, such as 256m or 2g (k, m or g) (got "2")',
+        "redisMaxMemory: must be at most 75% of redisMemory (512m), leaving room for rewrites and forks",
+      ],
+    );
+  });
+
+  it("checks the backup schedule while other keys fail", () => {
+    assert.deepEqual(
+      problemsOf({ backendTag: "latest", backupIncrementalSchedule: "0 * * * *" }).map(
+        (p) => p.split(":")[0],
+      ),
+      ["backendTag", "backupIncrementalSchedule"],
+    );
+  });
+
   it("requires the certificate and key when tlsMode is config, without echoing secrets", () => {
     assert.deepEqual(problemsOf({ tlsMode: "config", tlsPrivateKey: "not a key" }), [
       "tlsCertificate: must hold a PEM certificate chain when tlsMode is config",
@@ -91,7 +177,11 @@ describe("configuration validation", () => {
   });
 
   it("refuses a self-signed certificate in prod", () => {
-    const prod = { environment: "prod", slackWebhookUrl: "https://hooks.example/x" };
+    const prod = {
+      environment: "prod",
+      slackWebhookUrl: "https://hooks.example/x",
+      runbookUrl: RUNBOOK_URL,
+    };
     assert.deepEqual(problemsOf({ ...prod, pagerdutyRoutingKey: "r".repeat(32) }), [
       "tlsMode: must be config in prod: browsers refuse a self-signed certificate",
       "backupBucket: must name the S3 bucket of the backups in prod",
@@ -112,16 +202,109 @@ describe("configuration validation", () => {
       [
         "slackWebhookUrl: must be set in prod, or critical alerts reach nobody",
         "pagerdutyRoutingKey: must be set in prod, or critical alerts reach nobody",
+        'runbookUrl: must be an absolute https:// URL in prod, such as https://git.example.com/team/repo/-/blob/main/docs/runbook.md: a relative link in a page or a Slack message opens nothing (got "docs/runbook.md")',
         "backupBucket: must name the S3 bucket of the backups in prod",
         "aws:region: must be set in prod, the region of the backup bucket, such as eu-west-1",
       ],
     );
   });
 
-  it("refuses a pool that leaves Postgres no headroom for admin and monitoring", () => {
-    assert.match(
-      problemsOf({ backendDbPoolMax: "95", postgresMaxConnections: "100" })[0],
-      /^backendDbPoolMax: must leave 10 connections of postgresMaxConnections \(100\)/,
+  it("takes any runbook link in dev, and only an absolute https:// URL in prod", () => {
+    const prod = {
+      environment: "prod",
+      tlsMode: "config",
+      tlsCertificate: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----",
+      tlsPrivateKey: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----",
+      slackWebhookUrl: "https://hooks.example/x",
+      pagerdutyRoutingKey: "r".repeat(32),
+      backupBucket: "waste-backups",
+    };
+    const readForeign = (key: string) => (key === "aws:region" ? "eu-west-1" : undefined);
+    const runbookProblems = (raw: Raw) =>
+      validateSettings((key) => raw[key], readForeign)
+        .problems.filter((p) => p.key === "runbookUrl")
+        .map((p) => p.message.split(":")[0]);
+    assert.deepEqual(runbookProblems({ runbookUrl: "docs/runbook.md" }), []);
+    assert.deepEqual(runbookProblems({ ...prod, runbookUrl: RUNBOOK_URL }), []);
+    for (const url of [
+      "docs/runbook.md",
+      "http://git.example.com/runbook.md",
+      "https://",
+      "/runbook.md",
+    ]) {
+      assert.deepEqual(
+        runbookProblems({ ...prod, runbookUrl: url }),
+        ["must be an absolute https"],
+        url,
+      );
+    }
+  });
+
+  it("keeps Prometheus's samples for at least 8 days, so the week-ago comparisons find data", () => {
+    assert.deepEqual(problemsOf({ prometheusRetention: "7d" }), [
+      'prometheusRetention: must be at least 8d (192h): the churn alert compares with a week ago (offset 1w) (got "7d")',
+    ]);
+    assert.deepEqual(problemsOf({ prometheusRetention: "168h" }).length, 1);
+    for (const enough of ["8d", "192h", "2w", "1y"]) {
+      assert.deepEqual(problemsOf({ prometheusRetention: enough }), [], enough);
+    }
+  });
+
+  it("sets the retention floor above the furthest look-back of any alert rule", () => {
+    const seconds: Record<string, number> = {
+      s: 1,
+      m: 60,
+      h: 3600,
+      d: 86400,
+      w: 604800,
+      y: 31536000,
+    };
+    const toSeconds = (text: string) => seconds[text.slice(-1)] * Number(text.slice(0, -1));
+    // Prometheus looks back up to 5 minutes for the last sample of an instant selector.
+    const staleness = 300;
+    for (const area of ruleAreas(20)) {
+      for (const rule of area.rules) {
+        const offsets = [...rule.expr.matchAll(/offset (\d+[smhdwy])/g)].map((m) =>
+          toSeconds(m[1]),
+        );
+        const ranges = [...rule.expr.matchAll(/\[(\d+[smhdwy])[\]:]/g)].map((m) => toSeconds(m[1]));
+        const lookBack = Math.max(0, ...offsets) + Math.max(staleness, ...ranges);
+        assert.ok(lookBack < MIN_PROMETHEUS_RETENTION_HOURS * 3600, `${rule.alert}: ${lookBack} s`);
+      }
+    }
+  });
+
+  it("refuses a pool whose role limits and superuser slots exceed max_connections, naming each part", () => {
+    assert.deepEqual(problemsOf({ backendDbPoolMax: "85", postgresMaxConnections: "100" }), [
+      "backendDbPoolMax: needs postgresMaxConnections of at least 108 (it is 100): the app role's " +
+        "limit of 90 (pool 85 + 5), the reporting role's 10, the monitoring role's 5 and 3 " +
+        "superuser_reserved_connections; raise postgresMaxConnections or lower backendDbPoolMax",
+    ]);
+    assert.deepEqual(problemsOf({ backendDbPoolMax: "77", postgresMaxConnections: "100" }), []);
+  });
+
+  it("asks for exactly the connections the roles and the server are given", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 10, max: 5000 }),
+        (pool, max) => {
+          const accepted = !validate({
+            backendDbPoolMax: String(pool),
+            postgresMaxConnections: String(max),
+          }).problems.some((p) => p.key === "backendDbPoolMax");
+          const roles = Object.values(roleConnectionLimits(pool));
+          const conf = renderPostgresConf({
+            memoryBytes: 2 * 1024 ** 3,
+            sharedBuffersBytes: 512 * 1024 ** 2,
+            workMemBytes: 8 * 1024 ** 2,
+            maxConnections: max,
+          });
+          const reserved = Number(/^superuser_reserved_connections = (\d+)$/m.exec(conf)?.[1]);
+          const needed = roles.reduce((sum, limit) => sum + limit, reserved);
+          assert.equal(accepted, needed <= max, `pool ${pool}, max ${max}`);
+        },
+      ),
     );
   });
 
@@ -144,6 +327,20 @@ describe("configuration validation", () => {
       "nginxStatusPort: must differ from httpsPort (both are 443)",
       "dataSubnet: must not overlap edgeSubnet (172.28.0.0/24)",
     ]);
+  });
+
+  it("refuses a configurable port that a fixed loopback port of the stack already holds", () => {
+    assert.deepEqual(problemsOf({ nginxStatusPort: "3001", httpsPort: "9090" }), [
+      "httpsPort: must not be 9090: the stack publishes prometheus on 127.0.0.1:9090",
+      "nginxStatusPort: must not be 3001: the stack publishes backend on 127.0.0.1:3001",
+    ]);
+  });
+
+  it("lets a configurable port take Grafana's when Grafana Cloud replaces the container", () => {
+    assert.deepEqual(problemsOf({ nginxStatusPort: String(FIXED_HOST_PORTS.grafana) }), [
+      "nginxStatusPort: must not be 3004: the stack publishes grafana on 127.0.0.1:3004",
+    ]);
+    assert.deepEqual(problemsOf({ ...GRAFANA_CLOUD, nginxStatusPort: "3004" }), []);
   });
 
   it("never repeats a secret value in its messages", () => {
@@ -227,15 +424,36 @@ describe("configuration validation", () => {
 });
 
 describe("configuration properties", () => {
+  // 255.255.255.255 takes no prefix in nginx, and a trailing "::" standing for one group neither.
   const ipv4 = fc.ipV4();
-  const cidr4 = fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([a, b]) => `${a}/${b}`);
-  const ipv6 = fc.ipV6();
-  const cidr6 = fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })).map(([a, b]) => `${a}/${b}`);
+  const cidr4 = fc
+    .tuple(fc.ipV4(), fc.integer({ min: 1, max: 32 }))
+    .filter(([a]) => a !== "255.255.255.255")
+    .map(([a, b]) => `${a}/${b}`);
+  const ipv6 = fc.ipV6().filter((a) => !/^([0-9a-f]{1,4}:){7}:$/i.test(a));
+  const cidr6 = fc.tuple(ipv6, fc.integer({ min: 1, max: 128 })).map(([a, b]) => `${a}/${b}`);
 
-  it("accepts every IPv4 and IPv6 address and CIDR block in the deny list", () => {
+  it("accepts every IPv4 and IPv6 address and CIDR block in the deny list but /0", () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(ipv4, cidr4, ipv6, cidr6), { maxLength: 8 }), (entries) => {
         assert.deepEqual(validate({ denyList: JSON.stringify(entries) }).problems, []);
+      }),
+    );
+  });
+
+  it("refuses any deny-list entry with a zone id or a /0 prefix, naming its index", () => {
+    const zoned = fc
+      .tuple(fc.ipV6(), fc.stringMatching(/^[a-z0-9]{1,8}$/))
+      .map(([a, zone]) => `${a}%${zone}`);
+    const everyone = fc.oneof(fc.ipV4(), fc.ipV6()).map((a) => `${a}/0`);
+    fc.assert(
+      fc.property(fc.oneof(zoned, everyone), (entry) => {
+        const problems = validate({ denyList: JSON.stringify(["192.0.2.1", entry]) }).problems;
+        assert.deepEqual(
+          problems.map((p) => p.key),
+          ["denyList[1]"],
+        );
+        assert.match(problems[0].message, /zone id|\/0 block/);
       }),
     );
   });
@@ -258,11 +476,18 @@ describe("configuration properties", () => {
 
   it("accepts exactly the ports from 1 to 65535", () => {
     fc.assert(
-      fc.property(fc.integer({ min: -100000, max: 200000 }), (port) => {
-        const problems = validate({ nginxStatusPort: String(port) }).problems;
-        const valid = port >= 1 && port <= 65535 && ![80, 443, 5432].includes(port);
-        assert.equal(problems.length === 0, valid, `port ${port}: ${JSON.stringify(problems)}`);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: -100000, max: 200000 }),
+          fc.constantFrom(...Object.values(FIXED_HOST_PORTS)),
+        ),
+        (port) => {
+          const problems = validate({ nginxStatusPort: String(port) }).problems;
+          const taken = [80, 443, 5432, ...Object.values(FIXED_HOST_PORTS)];
+          const valid = port >= 1 && port <= 65535 && !taken.includes(port);
+          assert.equal(problems.length === 0, valid, `port ${port}: ${JSON.stringify(problems)}`);
+        },
+      ),
     );
   });
 
@@ -278,6 +503,69 @@ describe("configuration properties", () => {
         },
       ),
     );
+  });
+
+  const containerMemoryKeys = (Object.keys(SETTINGS) as SettingName[]).filter(
+    (key) => SETTINGS[key].schema === field.containerMemory,
+  );
+  const anySize = fc
+    .tuple(fc.integer({ min: 1, max: 8192 }), fc.constantFrom("k", "m", "g", "kb", "MB", "G", "Kb"))
+    .map(([amount, unit]) => `${amount}${unit}`);
+
+  it("gives every container's memory setting the Docker minimum", () => {
+    assert.deepEqual(containerMemoryKeys, [
+      "prometheusMemory",
+      "alertmanagerMemory",
+      "grafanaMemory",
+      "postgresMemory",
+      "redisMemory",
+      "backendMemory",
+      "frontendMemory",
+      "nginxMemory",
+    ]);
+  });
+
+  it("turns every accepted container memory setting into a Docker limit of at least 6 MB", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...containerMemoryKeys), anySize, (key, text) => {
+        const accepted = !validate({ [key]: text }).problems.some((p) => p.key === key);
+        assert.equal(accepted, sizeBytes(text) >= 6 * 1024 ** 2, `${key}: ${text}`);
+        if (accepted) {
+          assert.ok(toMegabytes(sizeBytes(text)) >= 6, `${key}: ${text}`);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("renders no PostgreSQL memory setting of zero from an accepted configuration", () => {
+    fc.assert(
+      fc.property(anySize, anySize, anySize, (memory, sharedBuffers, workMem) => {
+        const raw = {
+          postgresMemory: memory,
+          postgresSharedBuffers: sharedBuffers,
+          postgresWorkMem: workMem,
+        };
+        const result = validate(raw);
+        fc.pre(result.values !== undefined);
+        const conf = renderPostgresConf({
+          memoryBytes: sizeBytes(memory),
+          sharedBuffersBytes: sizeBytes(sharedBuffers),
+          workMemBytes: sizeBytes(workMem),
+          maxConnections: 100,
+        });
+        for (const name of ["shared_buffers", "work_mem", "effective_cache_size"]) {
+          assert.match(conf, new RegExp(`^${name} = '[1-9][0-9]*(kB|MB|GB)'$`, "m"), name);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("never converts a size to zero: the helpers throw instead", () => {
+    assert.throws(() => sizeBytes("512"), /not a size/);
+    assert.throws(() => toMegabytes(1023 * 1024), /below 1 MB/);
+    assert.throws(() => toPostgresSize(0), /below 1kB/);
   });
 
   it("refuses latest in any letter case for every image", () => {

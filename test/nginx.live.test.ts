@@ -5,9 +5,16 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as path from "node:path";
 import * as tls from "node:tls";
+import * as fc from "fast-check";
+import { validateSettings } from "../components/config/load";
 import { CLOUDFLARE_RANGES } from "../components/nginx/cloudflare";
-import { NginxSettingsInput, renderNginxConf } from "../components/nginx/settings";
 import {
+  NGINX_CONTAINER_PORTS,
+  NginxSettingsInput,
+  renderNginxConf,
+} from "../components/nginx/settings";
+import {
+  CommandResult,
   freePort,
   portOpen,
   requireBinary,
@@ -16,6 +23,7 @@ import {
   startServer,
   tempDir,
 } from "./support/processes";
+import { devProgram, one, plainInputs } from "./support/program";
 
 // These specs start the real Debian nginx on loopback with the exact text renderNginxConf returns;
 // only listen addresses, upstreams and the certificate paths are adapted to the test machine.
@@ -93,6 +101,42 @@ function handshake(port: number, version: tls.SecureVersion, ciphers?: string): 
     socket.once("timeout", () => socket.destroy(new Error("TLS handshake timed out")));
     socket.once("error", reject);
   });
+}
+
+/** `openssl s_client` offering TLS 1.2 with exactly `ciphers`; it exits non-zero on a refusal. */
+function sClient(port: number, ciphers: string): Promise<CommandResult> {
+  return run(
+    OPENSSL,
+    [
+      ...["s_client", "-connect", `127.0.0.1:${port}`, "-servername", "localhost"],
+      ...["-tls1_2", "-cipher", ciphers],
+    ],
+    { input: "" },
+  );
+}
+
+/**
+ * Runs the health check the stack gives the nginx container, the way Docker does (CMD-SHELL
+ * through /bin/sh), against `statusPort` with only `tool` of wget and curl on the PATH.
+ */
+async function healthCheck(statusPort: number, tool: string): Promise<CommandResult> {
+  const { resources } = await devProgram();
+  const { tests } = plainInputs(one(resources, "nginx-container")).healthcheck as {
+    tests: string[];
+  };
+  const bin = tempDir(`only-${tool}`);
+  try {
+    fs.symlinkSync(`/usr/bin/${tool}`, path.join(bin, tool));
+    const adapt = (arg: string) =>
+      arg.replaceAll(`:${NGINX_CONTAINER_PORTS.status}/`, `:${statusPort}/`);
+    const [command, args] =
+      tests[0] === "CMD-SHELL"
+        ? ["/bin/sh", ["-c", adapt(tests[1])]]
+        : [tests[1], tests.slice(2).map(adapt)];
+    return await run(command, args, { env: { PATH: bin }, timeoutMs: 10000 });
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
 }
 
 /** What an upstream stand-in saw of a request nginx forwarded to it. */
@@ -327,6 +371,37 @@ describe("nginx serving the rendered nginx.conf", () => {
         denyList: ["192.0.2.7", "198.51.100.0/24", "2001:db8::/32"],
       });
     });
+
+    it("accepts every deny-list entry the configuration accepts (50 drawn by fast-check)", async () => {
+      // Every form ipaddr.js reads is offered, zone ids and mapped IPv4 included; the validator
+      // decides which reach nginx, and a counterexample shrinks to the one entry nginx refused.
+      const address = fc.oneof(
+        fc.ipV4(),
+        fc.ipV4Extended(),
+        fc.ipV6(),
+        fc.ipV6().map((a) => a.toUpperCase()),
+        fc.ipV4().map((a) => `::ffff:${a}`),
+        fc.tuple(fc.ipV6(), fc.stringMatching(/^[a-z0-9]{1,6}$/)).map(([a, z]) => `${a}%${z}`),
+      );
+      const entry = fc
+        .oneof(
+          address,
+          fc.tuple(address, fc.integer({ min: 0, max: 130 })).map(([a, bits]) => `${a}/${bits}`),
+        )
+        .filter((candidate) => {
+          const raw = JSON.stringify([candidate]);
+          return (
+            validateSettings((key) => (key === "denyList" ? raw : undefined)).problems.length === 0
+          );
+        });
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(entry, { minLength: 50, maxLength: 50 }), async (denyList) => {
+          await check(`syntax-deny-list-${run++}`, { denyList });
+        }),
+        { numRuns: 1 },
+      );
+    });
   });
 
   describe("with no trusted proxy and 127.0.0.2 on the deny list", () => {
@@ -376,6 +451,41 @@ describe("nginx serving the rendered nginx.conf", () => {
         );
       });
     }
+
+    // Mozilla's intermediate profile: TLS 1.2 only with forward-secret AEAD suites. SECLEVEL=0
+    // lets this client offer the weak suites, so the refusal is nginx's.
+    for (const [cipher, kind] of [
+      ["AES128-SHA256", "CBC without forward secrecy"],
+      ["ECDHE-RSA-AES128-SHA", "CBC"],
+      ["AES128-GCM-SHA256", "AEAD without forward secrecy"],
+    ] as const) {
+      it(`refuses a TLS 1.2 client offering only ${cipher} (${kind})`, async () => {
+        const result = await sClient(running().ports.https, `${cipher}:@SECLEVEL=0`);
+        assert.notEqual(result.code, 0, result.stdout);
+        assert.match(result.stderr, /alert handshake failure/);
+      });
+    }
+
+    it("accepts a TLS 1.2 client offering only ECDHE-RSA-AES128-GCM-SHA256", async () => {
+      const result = await sClient(running().ports.https, "ECDHE-RSA-AES128-GCM-SHA256");
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /Cipher is ECDHE-RSA-AES128-GCM-SHA256/);
+    });
+
+    // Docker runs the check inside the image: Alpine's has busybox wget, Debian's has curl.
+    for (const tool of ["wget", "curl"]) {
+      it(`passes the container's health check with only ${tool} on the PATH`, async () => {
+        const result = await healthCheck(running().ports.status, tool);
+        assert.equal(result.code, 0, result.stderr);
+      });
+    }
+
+    it("fails the container's health check when stub_status does not answer", async () => {
+      const closed = await freePort();
+      for (const tool of ["wget", "curl"]) {
+        assert.notEqual((await healthCheck(closed, tool)).code, 0, tool);
+      }
+    });
 
     it("sends HSTS and the other security headers and hides its version", async () => {
       const reply = await request(`${running().httpsUrl}/`);

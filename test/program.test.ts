@@ -8,6 +8,7 @@ import {
 } from "../components/postgres/settings";
 import { renderNginxConf } from "../components/nginx/settings";
 import { renderPgbackrestConf } from "../components/backup/pgbackrest-config";
+import { FIXED_HOST_PORTS } from "../components/host-ports";
 import { isSecretValue, mockPassword, RecordedResource, redactSecrets } from "../render/engine";
 import { devProgram, one, plainInputs } from "./support/program";
 
@@ -192,6 +193,17 @@ describe("the dev stack on Pulumi's mock engine", () => {
     ]);
   });
 
+  it("publishes no host port besides the configured ones and the fixed ones the config checks", () => {
+    const external = ofType("docker:index/container:Container").flatMap((c) =>
+      ((plainInputs(c).ports as { external: number }[]) ?? []).map((p) => p.external),
+    );
+    const configured = [8080, 8443, 8081, 5432];
+    assert.deepEqual(
+      external.sort((a, b) => a - b),
+      [...configured, ...Object.values(FIXED_HOST_PORTS)].sort((a, b) => a - b),
+    );
+  });
+
   it("runs Postgres 15 with PostGIS, its rendered settings, a 10 s pg_isready check and a kept volume", () => {
     const container = one(resources, "postgres-container");
     const inputs = plainInputs(container);
@@ -357,6 +369,25 @@ describe("the dev stack on Pulumi's mock engine", () => {
     assert.deepEqual(one(resources, "nginx-tls-key").inputs, {
       algorithm: "ECDSA",
       ecdsaCurve: "P256",
+    });
+  });
+
+  it("runs nginx with a stub_status health check its Alpine and Debian images can both run", () => {
+    const inputs = plainInputs(one(resources, "nginx-container"));
+    assert.equal(inputs.image, "nginx:1.27-alpine");
+    assert.equal(inputs.memory, 256);
+    assert.equal(inputs.memorySwap, 256);
+    assert.equal(inputs.restart, "unless-stopped");
+    assert.deepEqual(inputs.healthcheck, {
+      tests: [
+        "CMD-SHELL",
+        "wget -q -O /dev/null http://127.0.0.1:8081/nginx_status || " +
+          "curl -fsS -o /dev/null http://127.0.0.1:8081/nginx_status",
+      ],
+      interval: "15s",
+      timeout: "5s",
+      retries: 3,
+      startPeriod: "10s",
     });
   });
 

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { SECRETS_REQUIRED_IN_PROD } from "../components/config/load";
 import { CLOUDFLARE_RANGES } from "../components/nginx/cloudflare";
 import { readmeWithReference, renderProjectFile } from "../render/config-reference";
+import { readStackConfig } from "../render/stack-config";
 import { CommandResult, run, tempDir } from "./support/processes";
 
 const ROOT = path.join(__dirname, "..");
@@ -140,9 +142,33 @@ describe("npm run render -- prod, in particular", () => {
     assert.match(conf, /real_ip_header CF-Connecting-IP;/);
   });
 
+  it("links every alert to its runbook section by an absolute https:// URL", () => {
+    const rulesDir = path.join(out, "monitoring", "rules");
+    const links = fs
+      .readdirSync(rulesDir)
+      .flatMap((file) => [
+        ...fs.readFileSync(path.join(rulesDir, file), "utf8").matchAll(/runbook_url: (\S+)/g),
+      ])
+      .map((m) => m[1]);
+    assert.ok(links.length > 0);
+    for (const link of links) {
+      assert.match(
+        link,
+        /^https:\/\/git\.wastemanagement\.example\/platform\/waste-management-infra\/-\/blob\/main\/docs\/runbook\.md#[a-z0-9]+$/,
+      );
+    }
+  });
+
   it("says which secrets it stood in for, since it cannot decrypt them", () => {
     assert.match(result.stdout, /Stand-in used for waste-management:tlsCertificate/);
     assert.match(result.stdout, /Stand-in used for waste-management:tlsPrivateKey/);
+  });
+
+  it("uploads the configured certificate and key into nginx as secrets, never in clear", () => {
+    const entries = JSON.parse(
+      fs.readFileSync(path.join(out, "resources.json"), "utf8"),
+    ) as Entry[];
+    assert.equal(entries.find((e) => e.name === "nginx-container")?.inputs.uploads, "[secret]");
   });
 
   it("protects the data volumes in prod", () => {
@@ -171,9 +197,29 @@ describe("npm run render with bad configuration", () => {
         "  waste-management:redisMemory: '512'",
         "  waste-management:backendDbPoolMax: -3",
         "  waste-management:denyList: ['203.0.113.7', '10.0.0.300']",
+        "  waste-management:httpsport: 8443",
+        "  waste-management:backendDbPolMax: 30",
+        "  waste-management:colour: green",
+        "  aws:region: eu-west-1",
         "",
       ].join("\n"),
     );
+  });
+
+  it("names every undeclared key of the project, with the declared key it resembles", () => {
+    assert.deepEqual(readStackConfig("broken", dir).problems, [
+      {
+        key: "httpsport",
+        message:
+          "is not declared in Pulumi.yaml, and the Pulumi CLI refuses it; did you mean httpsPort?",
+      },
+      {
+        key: "backendDbPolMax",
+        message:
+          "is not declared in Pulumi.yaml, and the Pulumi CLI refuses it; did you mean backendDbPoolMax?",
+      },
+      { key: "colour", message: "is not declared in Pulumi.yaml, and the Pulumi CLI refuses it" },
+    ]);
   });
 
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -185,7 +231,10 @@ describe("npm run render with bad configuration", () => {
       result.stderr,
       [
         "render failed:",
-        "The stack configuration has 4 problems; nothing was created:",
+        "The stack configuration has 7 problems; nothing was created:",
+        "  - waste-management:httpsport: is not declared in Pulumi.yaml, and the Pulumi CLI refuses it; did you mean httpsPort?",
+        "  - waste-management:backendDbPolMax: is not declared in Pulumi.yaml, and the Pulumi CLI refuses it; did you mean backendDbPoolMax?",
+        "  - waste-management:colour: is not declared in Pulumi.yaml, and the Pulumi CLI refuses it",
         '  - waste-management:denyList[1]: must be an IP address or CIDR block, such as 203.0.113.7 or 198.51.100.0/24 (got "10.0.0.300")',
         '  - waste-management:redisMemory: must be a size with a unit, such as 256m or 2g (k, m or g) (got "512")',
         "  - waste-management:backendTag: must pin a version or a sha256 digest; 'latest' changes without a deploy (got \"latest\")",
@@ -208,6 +257,17 @@ describe("the configuration reference", () => {
   it("Pulumi.yaml declares every key with the type, description and default the code uses", () => {
     const current = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
     assert.equal(current, renderProjectFile(), "run `npm run config:sync`");
+  });
+
+  it("the README's prod quickstart sets every secret prod requires", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    for (const key of SECRETS_REQUIRED_IN_PROD) {
+      assert.match(readme, new RegExp(`^pulumi config set --secret ${key} `, "m"), key);
+    }
+    // A fresh local backend has no stack yet: selecting one must be allowed to create it.
+    for (const select of readme.matchAll(/^pulumi stack select .*$/gm)) {
+      assert.match(select[0], /--create/);
+    }
   });
 
   it("the README's configuration table matches the code", () => {

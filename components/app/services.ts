@@ -26,10 +26,20 @@ export interface BackendWiring {
   dataNetwork: docker.Network;
 }
 
+/**
+ * A user and password ready for a URL's userinfo: a configured password may hold `@ / # : ?`,
+ * which would otherwise end the userinfo early and hand the rest to the host or the path.
+ */
+function userinfo(user: pulumi.Input<string>, password: pulumi.Input<string>) {
+  return pulumi
+    .all([user, password])
+    .apply(([u, p]) => `${encodeURIComponent(u)}:${encodeURIComponent(p)}`);
+}
+
 /** The backend joins the data tier; its connection strings carry secrets and stay secret. */
 export function backendArgs(w: BackendWiring): WebServiceArgs {
-  const dbUrl = pulumi.interpolate`postgres://${w.databaseUser}:${w.databasePassword}@${w.database.host}:${w.database.port}/${w.database.name}`;
-  const redisUrl = pulumi.interpolate`redis://${w.redisUser}:${w.redisPassword}@${w.redis.host}:${w.redis.port}/0`;
+  const dbUrl = pulumi.interpolate`postgres://${userinfo(w.databaseUser, w.databasePassword)}@${w.database.host}:${w.database.port}/${w.database.name}`;
+  const redisUrl = pulumi.interpolate`redis://${userinfo(w.redisUser, w.redisPassword)}@${w.redis.host}:${w.redis.port}/0`;
   return {
     image: w.image,
     tag: w.tag,

@@ -15,7 +15,9 @@ export const GRAFANA_CLOUD_KEYS = [
  * Prometheus too: the local one remote-writes to it and the Cloud datasource reads it. Half a
  * configuration would give dashboards without data, so every key is required once one is set.
  */
-export function grafanaCloudChecks(v: SettingValues): ConfigProblem[] {
+export function grafanaCloudChecks(
+  v: Pick<SettingValues, (typeof GRAFANA_CLOUD_KEYS)[number]>,
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const set = GRAFANA_CLOUD_KEYS.filter((key) => v[key] !== "");
   if (set.length > 0) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { connectionsNeeded } from "../postgres/connections";
 import * as field from "./fields";
 
 /** The types Pulumi.yaml can declare for a project config key. */
@@ -10,7 +11,11 @@ export interface Setting<S extends z.ZodType = z.ZodType> {
   description: string;
   default: z.input<S>;
   schema: S;
-  /** Read with getSecret and kept secret; set it with `pulumi config set --secret`. */
+  /**
+   * Set with `pulumi config set --secret`. Validation reads it as plain text like every key, since
+   * an Output cannot be checked before resources exist; the program wraps it in `pulumi.secret`
+   * wherever it uses it, so no resource input or stack output holds it in the clear.
+   */
   secret?: boolean;
 }
 
@@ -19,6 +24,18 @@ function setting<S extends z.ZodType>(spec: Setting<S>): Setting<S> {
 }
 
 const optionalSecret = z.string();
+
+// PostgreSQL's own floors: it refuses a smaller work_mem and will not start with less buffers.
+const workMem = field.sizeAtLeast("64k", ", the smallest work_mem PostgreSQL accepts");
+const sharedBuffers = field.sizeAtLeast(
+  "128k",
+  ", the smallest shared_buffers PostgreSQL starts with",
+);
+// Redis takes any positive maxmemory, but with less than a megabyte it evicts almost at once.
+const redisMaxMemory = field.sizeAtLeast(
+  "1m",
+  ": below that Redis evicts nearly every key it is given",
+);
 
 /**
  * Every config key of the project, in the order the README lists them. Defaults come from the
@@ -128,26 +145,22 @@ export const SETTINGS = {
   }),
   prometheusRetention: setting({
     type: "string",
-    description: "How long Prometheus keeps samples, e.g. 15d or 8w.",
+    description:
+      "How long Prometheus keeps samples, e.g. 15d or 8w; at least 8d, for the week-ago comparisons.",
     default: "15d",
-    schema: z
-      .string()
-      .regex(
-        /^[1-9][0-9]*(h|d|w|y)$/,
-        "must be a duration in hours, days, weeks or years, such as 15d",
-      ),
+    schema: field.prometheusRetention,
   }),
   prometheusMemory: setting({
     type: "string",
     description: "Memory limit of the Prometheus container.",
     default: "1g",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   alertmanagerMemory: setting({
     type: "string",
     description: "Memory limit of the Alertmanager container.",
     default: "256m",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   slackWebhookUrl: setting({
     type: "string",
@@ -167,7 +180,8 @@ export const SETTINGS = {
   }),
   runbookUrl: setting({
     type: "string",
-    description: "URL of docs/runbook.md as people open it; every alert links to its section.",
+    description:
+      "URL of docs/runbook.md as people open it; every alert links to its section. In prod an absolute https:// URL.",
     default: "docs/runbook.md",
     schema: z.string().min(1, "must not be empty"),
   }),
@@ -175,7 +189,7 @@ export const SETTINGS = {
     type: "string",
     description: "Memory limit of the Grafana container.",
     default: "512m",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   grafanaAdminPassword: setting({
     type: "string",
@@ -238,23 +252,23 @@ export const SETTINGS = {
     type: "string",
     description: "Memory limit of the Postgres container.",
     default: "2g",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   postgresSharedBuffers: setting({
     type: "string",
     description: "PostgreSQL shared_buffers; keep it near a quarter of postgresMemory.",
     default: "512m",
-    schema: field.size,
+    schema: sharedBuffers,
   }),
   postgresWorkMem: setting({
     type: "string",
     description: "PostgreSQL work_mem, per sort or hash in each query.",
     default: "8m",
-    schema: field.size,
+    schema: workMem,
   }),
   postgresMaxConnections: setting({
     type: "integer",
-    description: "PostgreSQL max_connections; must exceed backendDbPoolMax plus admin headroom.",
+    description: `PostgreSQL max_connections; must cover every role's connection limit and the superuser slots: backendDbPoolMax + ${connectionsNeeded(0)}.`,
     default: 100,
     schema: z.number().int().min(10, "must be at least 10").max(5000, "must be at most 5000"),
   }),
@@ -289,13 +303,13 @@ export const SETTINGS = {
     type: "string",
     description: "Memory limit of the Redis container; must exceed redisMaxMemory.",
     default: "512m",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   redisMaxMemory: setting({
     type: "string",
     description: "Redis maxmemory, the data size at which the eviction policy applies.",
     default: "256m",
-    schema: field.size,
+    schema: redisMaxMemory,
   }),
   redisEvictionPolicy: setting({
     type: "string",
@@ -335,7 +349,7 @@ export const SETTINGS = {
     type: "string",
     description: "Memory limit of the backend container.",
     default: "1g",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   backendDbPoolMax: setting({
     type: "integer",
@@ -359,7 +373,7 @@ export const SETTINGS = {
     type: "string",
     description: "Memory limit of the frontend container.",
     default: "512m",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   nginxImage: setting({
     type: "string",
@@ -377,7 +391,7 @@ export const SETTINGS = {
     type: "string",
     description: "Memory limit of the nginx container.",
     default: "256m",
-    schema: field.size,
+    schema: field.containerMemory,
   }),
   backupFullSchedule: setting({
     type: "string",

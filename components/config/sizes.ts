@@ -12,13 +12,33 @@ export function parseSize(text: string): number | undefined {
   return Number(match[1]) * UNITS[match[2].toLowerCase()];
 }
 
-/** Whole megabytes, the unit of the Docker provider's `memory` field. */
+/** Bytes in a size that validation accepted; throws rather than guess at anything else. */
+export function sizeBytes(text: string): number {
+  const bytes = parseSize(text);
+  if (bytes === undefined) {
+    throw new Error(`"${text}" is not a size such as 256m or 2g`);
+  }
+  return bytes;
+}
+
+/**
+ * Whole megabytes, the unit of the Docker provider's `memory` field. Throws below one megabyte:
+ * Docker reads a limit of 0 as no limit at all.
+ */
 export function toMegabytes(bytes: number): number {
-  return Math.floor(bytes / 1024 ** 2);
+  const megabytes = Math.floor(bytes / 1024 ** 2);
+  if (megabytes < 1) {
+    throw new Error(`${bytes} bytes is below 1 MB; Docker would run the container without a limit`);
+  }
+  return megabytes;
 }
 
 /** PostgreSQL's own notation (kB, MB, GB are case-sensitive there), in the largest exact unit. */
 export function toPostgresSize(bytes: number): string {
+  // PostgreSQL reads 0 as "use the default" or refuses it; neither is what a size meant.
+  if (bytes < 1024) {
+    throw new Error(`${bytes} bytes is below 1kB, PostgreSQL's smallest memory unit`);
+  }
   for (const [unit, factor] of [
     ["GB", 1024 ** 3],
     ["MB", 1024 ** 2],
@@ -28,9 +48,4 @@ export function toPostgresSize(bytes: number): string {
     }
   }
   return `${Math.ceil(bytes / 1024)}kB`;
-}
-
-/** Redis accepts plain bytes for `maxmemory`; bytes avoid its kb-versus-k ambiguity. */
-export function toRedisBytes(bytes: number): string {
-  return String(bytes);
 }

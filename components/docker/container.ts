@@ -32,9 +32,14 @@ export function hardenedContainerArgs(memoryMb: number): Partial<docker.Containe
   };
 }
 
+/** True when an image tag setting holds a digest (`sha256:…`) rather than a tag. */
+export function isDigest(tag: string): boolean {
+  return tag.startsWith("sha256:");
+}
+
 /** An image reference pinned by tag or digest. */
 export function imageRef(repository: string, tag: string): string {
-  return tag.startsWith("sha256:") ? `${repository}@${tag}` : `${repository}:${tag}`;
+  return isDigest(tag) ? `${repository}@${tag}` : `${repository}:${tag}`;
 }
 
 /**

@@ -48,6 +48,15 @@ export interface EdgeProxyArgs {
   upstreams: pulumi.Resource[];
 }
 
+/**
+ * Fetches stub_status with whichever tool the image has: Alpine-based nginx images carry busybox
+ * wget, Debian-based ones curl, and nginxTag may name either.
+ */
+function statusCheckCommand(): string {
+  const url = `http://127.0.0.1:${NGINX_CONTAINER_PORTS.status}/nginx_status`;
+  return `wget -q -O /dev/null ${url} || curl -fsS -o /dev/null ${url}`;
+}
+
 /** nginx terminating TLS in front of the frontend and backend. */
 export class EdgeProxy extends pulumi.ComponentResource {
   public readonly container: docker.Container;
@@ -91,14 +100,7 @@ export class EdgeProxy extends pulumi.ComponentResource {
           loopbackPort(NGINX_CONTAINER_PORTS.status, args.statusPort),
         ],
         healthcheck: {
-          tests: [
-            "CMD",
-            "wget",
-            "-q",
-            "-O",
-            "/dev/null",
-            `http://127.0.0.1:${NGINX_CONTAINER_PORTS.status}/nginx_status`,
-          ],
+          tests: ["CMD-SHELL", statusCheckCommand()],
           interval: seconds(15),
           timeout: seconds(5),
           retries: 3,

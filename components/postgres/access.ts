@@ -1,6 +1,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { stackPassword } from "../secrets";
+import { roleConnectionLimits } from "./connections";
 
 /** The application's database; the runbook and the backend both use this name. */
 export const DATABASE_NAME = "waste_management";
@@ -54,6 +55,7 @@ export class DatabaseAccess extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.dependsOn },
     );
     const child = { parent: this, provider };
+    const limits = roleConnectionLimits(args.appPoolMax);
 
     this.appPassword = stackPassword(`${name}-app-password`, "", this);
     this.reportingPassword = stackPassword(`${name}-reporting-password`, "", this);
@@ -65,7 +67,7 @@ export class DatabaseAccess extends pulumi.ComponentResource {
         name: ROLES.app,
         login: true,
         password: this.appPassword,
-        connectionLimit: args.appPoolMax + 5,
+        connectionLimit: limits.app,
       },
       child,
     );
@@ -75,7 +77,7 @@ export class DatabaseAccess extends pulumi.ComponentResource {
         name: ROLES.reporting,
         login: true,
         password: this.reportingPassword,
-        connectionLimit: 10,
+        connectionLimit: limits.reporting,
         // A runaway report must not hold locks the app waits on.
         statementTimeout: 300000,
       },
@@ -88,7 +90,7 @@ export class DatabaseAccess extends pulumi.ComponentResource {
         login: true,
         password: this.monitoringPassword,
         roles: ["pg_monitor"],
-        connectionLimit: 5,
+        connectionLimit: limits.monitoring,
       },
       child,
     );

@@ -1,5 +1,6 @@
 import { STANZA } from "../backup/layout";
 import { toPostgresSize } from "../config/sizes";
+import { SUPERUSER_RESERVED_CONNECTIONS } from "./connections";
 
 /** Where the rendered files live inside the Postgres container. */
 export const POSTGRES_CONFIG_FILE = "/etc/postgresql/postgresql.conf";
@@ -45,7 +46,7 @@ export function renderPostgresConf(input: PostgresSettingsInput): string {
         line("listen_addresses", "*"),
         line("port", POSTGRES_PORT),
         line("max_connections", input.maxConnections),
-        line("superuser_reserved_connections", 3),
+        line("superuser_reserved_connections", SUPERUSER_RESERVED_CONNECTIONS),
         line("password_encryption", "scram-sha-256"),
         line("hba_file", POSTGRES_HBA_FILE),
         line("tcp_keepalives_idle", 60),

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { toRedisBytes } from "../config/sizes";
 
 /** Paths and port inside the Redis container. */
 export const REDIS_CONFIG_FILE = "/usr/local/etc/redis/redis.conf";
@@ -29,7 +28,8 @@ export function renderRedisConf(input: RedisSettingsInput): string {
     [
       "Memory",
       [
-        `maxmemory ${toRedisBytes(input.maxMemoryBytes)}`,
+        // Plain bytes: Redis reads "1k" as 1000 but "1kb" as 1024, and bytes leave no doubt.
+        `maxmemory ${input.maxMemoryBytes}`,
         `maxmemory-policy ${input.evictionPolicy}`,
       ],
     ],
