@@ -16,7 +16,7 @@ import { Alerting } from "./components/monitoring/alerting";
 import { Exporters } from "./components/monitoring/exporters";
 import { address, MONITORING_ENDPOINTS } from "./components/monitoring/ports";
 import { EdgeProxy } from "./components/nginx/proxy";
-import { NGINX_CONTAINER_PORTS } from "./components/nginx/settings";
+import { DOCKER_EMBEDDED_DNS, NGINX_CONTAINER_PORTS } from "./components/nginx/settings";
 import { DATABASE_NAME, DatabaseAccess, ROLES } from "./components/postgres/access";
 import { PostgresServer } from "./components/postgres/server";
 import { RedisServer } from "./components/redis/server";
@@ -138,6 +138,7 @@ const nginx = new EdgeProxy(NGINX_NAME, {
     serverName: settings.domain,
     backendUpstream: `${BACKEND_NAME}:${BACKEND.port}`,
     frontendUpstream: `${FRONTEND_NAME}:${FRONTEND.port}`,
+    resolver: DOCKER_EMBEDDED_DNS,
     publicHttpsPort: settings.httpsPort,
     denyList: settings.denyList,
     trustedProxies: settings.behindCloudflare ? CLOUDFLARE_RANGES : [],

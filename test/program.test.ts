@@ -355,6 +355,7 @@ describe("the dev stack on Pulumi's mock engine", () => {
         serverName: "localhost",
         backendUpstream: "backend:3001",
         frontendUpstream: "frontend:3000",
+        resolver: "127.0.0.11",
         publicHttpsPort: 8443,
         denyList: [],
         trustedProxies: [],

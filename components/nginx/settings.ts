@@ -24,6 +24,8 @@ export interface NginxSettingsInput {
   /** `host:port` of the backend and frontend as nginx reaches them. */
   backendUpstream: string;
   frontendUpstream: string;
+  /** The DNS server (`address[:port]`) that names the upstreams; Docker's own on its networks. */
+  resolver: string;
   /** Listen addresses (`port` or `address:port`), the container's own ports by default. */
   listen?: { http: string; https: string; status: string };
   /** The HTTPS port clients see, for the redirect; 443 is left out of the URL. */
@@ -94,11 +96,24 @@ function realIp(trusted: readonly string[]): string[] {
   ];
 }
 
-function proxyTo(upstream: string): string[] {
+/** Docker's embedded DNS server, which answers for container names on user-defined networks. */
+export const DOCKER_EMBEDDED_DNS = "127.0.0.11";
+
+// How long nginx keeps an upstream's address: a replaced container's new address is in use
+// within this many seconds.
+const RESOLVER_VALID_SECONDS = 10;
+
+/**
+ * Proxies to `upstream` through a variable, which nginx resolves at request time with the
+ * resolver and re-resolves once the answer expires. A name in an upstream block is resolved once,
+ * at start: a recreated backend with a new address would get 502s until nginx restarts, and an
+ * upstream missing at start would keep nginx from starting at all.
+ */
+function proxyTo(variable: string, upstream: string): string[] {
   return [
-    `proxy_pass http://${upstream};`,
+    `set $${variable} http://${upstream};`,
+    `proxy_pass $${variable};`,
     "proxy_http_version 1.1;",
-    'proxy_set_header Connection "";',
     "proxy_set_header Host $host;",
     "proxy_set_header X-Real-IP $remote_addr;",
     "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
@@ -145,8 +160,8 @@ export function renderNginxConf(input: NginxSettingsInput): string {
     "limit_conn_zone $binary_remote_addr zone=connections_per_client:10m;",
     "limit_conn_status 429;",
     "",
-    ...block("upstream backend", [`server ${input.backendUpstream};`, "keepalive 32;"]),
-    ...block("upstream frontend", [`server ${input.frontendUpstream};`, "keepalive 32;"]),
+    `resolver ${input.resolver} valid=${RESOLVER_VALID_SECONDS}s ipv6=off;`,
+    "resolver_timeout 5s;",
     "",
     ...block("server", [
       `listen ${listen.http} default_server;`,
@@ -176,8 +191,8 @@ export function renderNginxConf(input: NginxSettingsInput): string {
       `limit_req zone=per_client burst=${input.rateLimitBurst} nodelay;`,
       "limit_conn connections_per_client 50;",
       "",
-      ...block("location /api/", proxyTo("backend")),
-      ...block("location /", proxyTo("frontend")),
+      ...block("location /api/", proxyTo("backend_upstream", input.backendUpstream)),
+      ...block("location /", proxyTo("frontend_upstream", input.frontendUpstream)),
     ]),
     "",
     ...block("server", [
