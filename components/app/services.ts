@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { WebServiceArgs } from "./web-service";
+import { userinfo } from "../url-userinfo";
 
 /** Ports and health endpoints from the runbook's service table. */
 export const BACKEND = { port: 3001, healthPath: "/health", healthTimeoutSeconds: 5 } as const;
@@ -24,16 +25,6 @@ export interface BackendWiring {
   redisPassword: pulumi.Input<string>;
   edgeNetwork: docker.Network;
   dataNetwork: docker.Network;
-}
-
-/**
- * A user and password ready for a URL's userinfo: a configured password may hold `@ / # : ?`,
- * which would otherwise end the userinfo early and hand the rest to the host or the path.
- */
-function userinfo(user: pulumi.Input<string>, password: pulumi.Input<string>) {
-  return pulumi
-    .all([user, password])
-    .apply(([u, p]) => `${encodeURIComponent(u)}:${encodeURIComponent(p)}`);
 }
 
 /** The backend joins the data tier; its connection strings carry secrets and stay secret. */

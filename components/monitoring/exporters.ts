@@ -4,6 +4,7 @@ import { METRICS_DIR } from "../backup/layout";
 import { metricsMount } from "../backup/repository";
 import { FIXED_NAME, hardenedContainerArgs, seconds } from "../docker/container";
 import { publishRenderedFile } from "../rendered-files";
+import { userinfo } from "../url-userinfo";
 import { BlackboxConfigInput, renderBlackboxConfig } from "./blackbox-config";
 import { MONITORING_IMAGES, MTAIL_IMAGE } from "./images";
 import { renderNginxMtailProgram } from "./mtail";
@@ -127,7 +128,7 @@ export class Exporters extends pulumi.ComponentResource {
       {
         command: ["--extend.query-path=/etc/postgres_exporter/queries.yaml"],
         envs: [
-          pulumi.interpolate`DATA_SOURCE_NAME=postgresql://${pg.user}:${pg.password}@${pg.host}:${pg.port}/${pg.database}?sslmode=disable`,
+          pulumi.interpolate`DATA_SOURCE_NAME=postgresql://${userinfo(pg.user, pg.password)}@${pg.host}:${pg.port}/${pg.database}?sslmode=disable`,
         ],
         uploads: [{ file: "/etc/postgres_exporter/queries.yaml", content: queries }],
       },
