@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { WebServiceArgs } from "./web-service";
 import { userinfo } from "../url-userinfo";
+import { WebServiceArgs } from "./web-service";
 
 /** Ports and health endpoints from the runbook's service table. */
 export const BACKEND = { port: 3001, healthPath: "/health", healthTimeoutSeconds: 5 } as const;
