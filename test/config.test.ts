@@ -82,7 +82,11 @@ describe("configuration validation", () => {
   });
 
   it("refuses a self-signed certificate in prod", () => {
-    const prod = { environment: "prod", slackWebhookUrl: "https://hooks.example/x" };
+    const prod = {
+      environment: "prod",
+      slackWebhookUrl: "https://hooks.example/x",
+      deadMansSwitchUrl: "https://hc-ping.example/x",
+    };
     assert.deepEqual(problemsOf({ ...prod, pagerdutyRoutingKey: "r".repeat(32) }), [
       "tlsMode: must be config in prod: browsers refuse a self-signed certificate",
       "backupBucket: must name the S3 bucket of the backups in prod",
@@ -103,10 +107,18 @@ describe("configuration validation", () => {
       [
         "slackWebhookUrl: must be set in prod, or critical alerts reach nobody",
         "pagerdutyRoutingKey: must be set in prod, or critical alerts reach nobody",
+        "deadMansSwitchUrl: must be set in prod, or nobody is paged when the host or its monitoring dies",
         "backupBucket: must name the S3 bucket of the backups in prod",
         "aws:region: must be set in prod, the region of the backup bucket, such as eu-west-1",
       ],
     );
+  });
+
+  it("refuses a heartbeat URL that is not https, which would send the Watchdog in clear text", () => {
+    assert.deepEqual(problemsOf({ deadMansSwitchUrl: "http://hc-ping.example/x" }), [
+      "deadMansSwitchUrl: must be the https:// ping URL of the heartbeat check",
+    ]);
+    assert.deepEqual(problemsOf({ deadMansSwitchUrl: "https://hc-ping.example/x" }), []);
   });
 
   it("refuses a pool that leaves Postgres no headroom for admin and monitoring", () => {

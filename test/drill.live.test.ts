@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { HEARTBEAT_PERIOD } from "../components/monitoring/alertmanager-config";
 import { RESPONSE_BUDGETS } from "../components/monitoring/contract";
 import { worstCaseDetections } from "../components/monitoring/detection";
 import {
@@ -7,7 +8,8 @@ import {
   sourceMetrics,
 } from "../components/monitoring/metric-catalogue";
 import { liveNames } from "./support/catalogue-check";
-import { DRILL_ALERTS, MonitoringDrill } from "./support/monitoring-drill";
+import { DRILL_ALERTS, DRILL_SECRETS, MonitoringDrill } from "./support/monitoring-drill";
+import { waitFor } from "./support/processes";
 import { dashboardExpressions, ruleExpressions } from "./support/promql";
 import { readRendered, renderedRuleFiles, renderedStack } from "./support/rendered";
 
@@ -32,7 +34,7 @@ describe("live drill: each outage reaches Alertmanager within the runbook's resp
 
   before(async function () {
     this.timeout(180000);
-    rendered = await renderedStack("dev");
+    rendered = await renderedStack("dev", DRILL_SECRETS);
     drill = await MonitoringDrill.start(rendered);
   });
 
@@ -61,6 +63,26 @@ describe("live drill: each outage reaches Alertmanager within the runbook's resp
       assert.ok(page <= budget, `${alert} paged after ${page.toFixed(1)} s, budget ${budget} s`);
     });
   }
+
+  // Placed after the outages, which take minutes: by then the pings have usually arrived.
+  it(`pings the heartbeat check with the Watchdog, a POST every ${HEARTBEAT_PERIOD} s`, async function () {
+    this.timeout((2 * HEARTBEAT_PERIOD + 60) * 1000);
+    assert.ok(drill);
+    const pings = drill.pings;
+    const enough = () => pings.length >= 2;
+    await waitFor("two pings of the heartbeat check", enough, (2 * HEARTBEAT_PERIOD + 30) * 1000);
+    const gaps = pings.slice(1).map((ping, i) => (ping.at - pings[i].at) / 1000);
+    console.log(
+      `      ${pings.length} pings, ${gaps.map((gap) => gap.toFixed(1)).join(", ")} s apart`,
+    );
+    for (const gap of gaps) {
+      assert.ok(Math.abs(gap - HEARTBEAT_PERIOD) <= 5, `pings ${gap} s apart`);
+    }
+    for (const ping of pings) {
+      assert.equal(ping.method, "POST");
+      assert.match(ping.body, /"title":"Watchdog"/);
+    }
+  });
 
   describe("the metrics the rules and dashboards select, on the real exporters", () => {
     it("serves every catalogued name of each exporter the drill runs, from Debian's builds", async function () {

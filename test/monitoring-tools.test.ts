@@ -251,12 +251,17 @@ interface AlertmanagerYml {
   route: {
     receiver: string;
     group_wait?: string;
-    routes?: { receiver: string; group_wait?: string }[];
+    routes?: {
+      receiver: string;
+      group_wait?: string;
+      group_interval?: string;
+      repeat_interval?: string;
+    }[];
   };
   receivers: {
     name: string;
     pagerduty_configs?: { routing_key_file?: string; client?: string }[];
-    slack_configs?: { channel?: string }[];
+    slack_configs?: { channel?: string; api_url_file?: string; send_resolved?: boolean }[];
   }[];
 }
 
@@ -338,6 +343,39 @@ describe("amtool 0.25 on the rendered alertmanager.yml", () => {
     );
   });
 
+  it("sends prod's Watchdog to the heartbeat check at once and then every 90 s, its URL from a file", async () => {
+    const file = path.join(await renderedStack("prod"), "monitoring", "alertmanager.yml");
+    const args = [
+      "config",
+      "routes",
+      "test",
+      `--config.file=${file}`,
+      "--verify.receivers=watchdog",
+    ];
+    const routed = await run(AMTOOL, [
+      ...args,
+      "alertname=Watchdog",
+      "severity=info",
+      "team=platform",
+    ]);
+    assert.equal(routed.code, 0, routed.stdout + routed.stderr);
+
+    const config = await prodConfig();
+    const watchdog = config.receivers.find((r) => r.name === "watchdog");
+    assert.deepEqual(
+      watchdog?.slack_configs?.map(({ api_url_file, send_resolved }) => [
+        api_url_file,
+        send_resolved,
+      ]),
+      [["/etc/alertmanager/secrets/dead-mans-switch-url", false]],
+    );
+    const route = config.route.routes?.find((r) => r.receiver === "watchdog");
+    assert.deepEqual(
+      [route?.group_wait, route?.group_interval, route?.repeat_interval],
+      ["0s", "45s", "1m"],
+    );
+  });
+
   it("sends payment alerts without waiting to group them", async () => {
     const route = (await prodConfig()).route.routes?.find((r) => r.receiver === "page-payments");
     assert.equal(route?.group_wait, "0s");
@@ -357,6 +395,7 @@ describe("amtool 0.25 on the rendered alertmanager.yml", () => {
       keys.join(", "),
     );
     assert.ok(files.includes("global.slack_api_url_file"), keys.join(", "));
+    assert.ok(files.includes("receivers.slack_configs.api_url_file"), keys.join(", "));
     assert.doesNotMatch(text, /stand-in/, "a stand-in secret of the render leaked into the file");
   });
 });

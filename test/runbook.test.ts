@@ -197,7 +197,9 @@ describe("docs/runbook.md", () => {
   });
 
   it("sends every alert to the receiver Alertmanager routes it to", () => {
-    const config = parse(renderAlertmanagerConfig({ slack: true, pagerduty: true })) as {
+    const config = parse(
+      renderAlertmanagerConfig({ slack: true, pagerduty: true, deadMansSwitch: true }),
+    ) as {
       route: Parameters<typeof routesFor>[0];
     };
     const matrix = rows(level2(/escalation/i).text);

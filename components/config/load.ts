@@ -140,6 +140,7 @@ export const SECRETS_REQUIRED_IN_PROD = [
   "tlsPrivateKey",
   "slackWebhookUrl",
   "pagerdutyRoutingKey",
+  "deadMansSwitchUrl",
 ] as const;
 
 /** Rules that involve more than one key. */
@@ -217,9 +218,18 @@ function crossCheck(v: SettingValues): ConfigProblem[] {
         problem(key, "must be set in prod, or critical alerts reach nobody");
       }
     }
+    if (v.deadMansSwitchUrl === "") {
+      problem(
+        "deadMansSwitchUrl",
+        "must be set in prod, or nobody is paged when the host or its monitoring dies",
+      );
+    }
   }
   if (v.slackWebhookUrl !== "" && !/^https:\/\/\S+$/.test(v.slackWebhookUrl)) {
     problem("slackWebhookUrl", "must be an https:// webhook URL");
+  }
+  if (v.deadMansSwitchUrl !== "" && !/^https:\/\/\S+$/.test(v.deadMansSwitchUrl)) {
+    problem("deadMansSwitchUrl", "must be the https:// ping URL of the heartbeat check");
   }
   if (v.grafanaCloudUrl !== "" && !/^https:\/\/[^\s/]+\/?$/.test(v.grafanaCloudUrl)) {
     problem(

@@ -6,6 +6,7 @@ export const ALERTMANAGER_SECRETS_DIR = "/etc/alertmanager/secrets";
 export const SECRET_FILES = {
   slackWebhook: "slack-webhook-url",
   pagerdutyRoutingKey: "pagerduty-waste-mgmt-production.key",
+  deadMansSwitch: "dead-mans-switch-url",
 } as const;
 
 /** The escalation matrix's destinations. */
@@ -27,15 +28,34 @@ export const RECEIVERS = {
   watchdog: "watchdog",
 } as const;
 
-/** Seconds Alertmanager waits to group a new alert; payments go out at once. */
-export const GROUP_WAIT = { default: 10, critical: 10, payments: 0 } as const;
+/** Seconds Alertmanager waits to group a new alert; payments and the heartbeat go out at once. */
+export const GROUP_WAIT = { default: 10, critical: 10, payments: 0, watchdog: 0 } as const;
+
+/**
+ * The Watchdog's heartbeat, in seconds. Alertmanager resends an unchanged group on the first
+ * group_interval tick after repeat_interval has passed since the last send. With repeat_interval
+ * a multiple of group_interval, one tick falls on the boundary and timer jitter decides (30 s and
+ * 1 m gave 60 s here and 90 s there with Alertmanager 0.25); 45 s and 1 m put the ticks 15 s
+ * before and 30 s after it: a ping every 90 s. A heartbeat check expecting one every 2 minutes
+ * with 3 minutes' grace then pages within 5 minutes of the host dying, and one lost ping pages
+ * nobody. Pinging faster would not page sooner: the checks' shortest period is a minute.
+ */
+export const HEARTBEAT = { groupInterval: 45, repeatInterval: 60 } as const;
+
+/** Seconds between two pings of the heartbeat check. */
+export const HEARTBEAT_PERIOD =
+  Math.ceil(HEARTBEAT.repeatInterval / HEARTBEAT.groupInterval) * HEARTBEAT.groupInterval;
 
 export interface AlertmanagerConfigInput {
   /** Directory holding the files of SECRET_FILES. */
   secretsDir?: string;
-  /** Whether a Slack webhook and a PagerDuty key are configured; dev may run without them. */
+  /**
+   * Whether a Slack webhook, a PagerDuty key and a heartbeat check's URL are configured; dev may
+   * run without them.
+   */
   slack: boolean;
   pagerduty: boolean;
+  deadMansSwitch: boolean;
 }
 
 function slack(channel: string) {
@@ -69,6 +89,21 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string
 
   const pager = () => (input.pagerduty ? { pagerduty_configs: [pagerduty] } : {});
   const chat = (channel: string) => (input.slack ? { slack_configs: [slack(channel)] } : {});
+  // Alertmanager 0.25's webhook_config has no url_file, and the ping URL is a credential: the
+  // Slack integration reads its URL from a file and POSTs JSON, which heartbeat checks accept as
+  // a ping. A resolved Watchdog would only mean the pipeline stopped, so only firing is sent.
+  const heartbeat = input.deadMansSwitch
+    ? {
+        slack_configs: [
+          {
+            api_url_file: `${dir}/${SECRET_FILES.deadMansSwitch}`,
+            send_resolved: false,
+            title: "{{ .CommonLabels.alertname }}",
+            text: "{{ .CommonAnnotations.description }}",
+          },
+        ],
+      }
+    : {};
 
   const config = {
     global: {
@@ -82,9 +117,15 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string
       group_interval: "1m",
       repeat_interval: "4h",
       routes: [
-        // Alertmanager 0.25 has no url_file for webhooks, so the dead-man's switch that should
-        // receive this stays unwired rather than holding its URL in plain text.
-        { receiver: RECEIVERS.watchdog, matchers: ['alertname="Watchdog"'], repeat_interval: "1m" },
+        // The heartbeat goes out at once and then steadily; a dead host stops it, and the
+        // heartbeat check outside the host pages.
+        {
+          receiver: RECEIVERS.watchdog,
+          matchers: ['alertname="Watchdog"'],
+          group_wait: duration(GROUP_WAIT.watchdog),
+          group_interval: duration(HEARTBEAT.groupInterval),
+          repeat_interval: duration(HEARTBEAT.repeatInterval),
+        },
         {
           receiver: RECEIVERS.payments,
           matchers: ['team="payments"'],
@@ -144,7 +185,7 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string
       { name: RECEIVERS.customerSuccess, ...chat(CHANNELS.customerSuccess) },
       { name: RECEIVERS.security, ...chat(CHANNELS.security) },
       { name: RECEIVERS.platform, ...chat(CHANNELS.platform) },
-      { name: RECEIVERS.watchdog },
+      { name: RECEIVERS.watchdog, ...heartbeat },
     ],
   };
   return [
