@@ -139,7 +139,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
       staticJob(JOBS.redis, t.redis, INTERVALS.fast),
       staticJob(JOBS.nginx, t.nginx),
       staticJob(JOBS.nginxLog, t.nginxLog),
-      staticJob(JOBS.backend, new URL(t.backendUrl).host, INTERVALS.fast, "/metrics"),
+      staticJob(JOBS.backend, new URL(t.backendUrl).host, INTERVALS.realtime, "/metrics"),
       ...probes,
       ...tls,
     ],
