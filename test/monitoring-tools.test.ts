@@ -206,6 +206,21 @@ describe("promtool unit tests of the rendered alert rules (dev)", () => {
   });
 });
 
+describe("the rendered alert rules", () => {
+  // A description that only repeats the summary says nothing the page did not: each one fills in
+  // the alert's own labels, its value, or (for the Watchdog) Prometheus's external labels.
+  const TEMPLATE = /\{\{[^}]*\$(labels\.\w+|value|externalLabels\.\w+)[^}]*\}\}/;
+
+  for (const stack of STACKS) {
+    it(`gives every alert of ${stack} a description templated from the alert`, async () => {
+      const plain = allRules(await renderedStack(stack))
+        .filter((rule) => !TEMPLATE.test(rule.annotations.description))
+        .map((rule) => `${rule.alert}: ${rule.annotations.description}`);
+      assert.deepEqual(plain, []);
+    });
+  }
+});
+
 /** The runbook's escalation matrix, in route order; a row with `continue` lets later rows add. */
 const ESCALATION: {
   when: string;

@@ -50,22 +50,28 @@ up${sel({ job: JOBS.redis })} == 0`,
         "The Redis exporter on {{ $labels.instance }} cannot reach Redis, or cannot be scraped, for 20 seconds.",
     },
     {
+      // Only while the exporter reaches Postgres: otherwise PostgresDown is the page.
       alert: "BackendDatabaseCheckFailing",
-      expr: `probe_success${PROBE_OF("backendDatabase")} == 0`,
+      expr: `probe_success${PROBE_OF("backendDatabase")} == 0
+and on ()
+pg_up${sel({ job: JOBS.postgres })} == 1`,
       for: 60,
       severity: "critical",
       team: "platform",
       summary: "Backend cannot use the database",
-      description: `GET ${HEALTH_CHECKS.backendDatabase.path} has failed for a minute while Postgres itself answers.`,
+      description: `GET ${HEALTH_CHECKS.backendDatabase.path} on {{ $labels.instance }} has failed for a minute while the Postgres exporter reaches the database: the fault lies between the backend and Postgres.`,
     },
     {
+      // Only while the exporter reaches Redis: otherwise RedisDown is the page.
       alert: "BackendRedisCheckFailing",
-      expr: `probe_success${PROBE_OF("backendRedis")} == 0`,
+      expr: `probe_success${PROBE_OF("backendRedis")} == 0
+and on ()
+redis_up${sel({ job: JOBS.redis })} == 1`,
       for: 60,
       severity: "critical",
       team: "platform",
       summary: "Backend cannot use Redis",
-      description: `GET ${HEALTH_CHECKS.backendRedis.path} has failed for a minute while Redis itself answers.`,
+      description: `GET ${HEALTH_CHECKS.backendRedis.path} on {{ $labels.instance }} has failed for a minute while the Redis exporter reaches Redis: the fault lies between the backend and Redis.`,
     },
     {
       alert: "ExternalServicesUnreachable",
@@ -74,7 +80,7 @@ up${sel({ job: JOBS.redis })} == 0`,
       severity: "critical",
       team: "payments",
       summary: "Payment provider unreachable from the backend",
-      description: `GET ${HEALTH_CHECKS.backendExternal.path} has failed for 2 minutes: payments cannot be taken.`,
+      description: `GET ${HEALTH_CHECKS.backendExternal.path} on {{ $labels.instance }} has failed for 2 minutes: payments cannot be taken.`,
     },
   ],
 };

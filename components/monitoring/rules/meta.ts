@@ -36,7 +36,9 @@ export const metaRules: RuleArea = {
       severity: "info",
       team: "platform",
       summary: "Always firing: proves the alerting pipeline works end to end",
-      description: "If this alert stops arriving, Prometheus or Alertmanager is down.",
+      // $externalLabels are Prometheus's; promtool 2.42 has none and leaves the name out.
+      description:
+        "Heartbeat of the {{ $externalLabels.environment }} stack's alerting: Prometheus evaluates its rules and reaches Alertmanager. When the heartbeat check stops receiving it, the check pages.",
     },
   ],
 };
