@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { duration } from "./duration";
+import { JOBS } from "./selectors";
 
 /** Where the receivers' credentials are mounted; each file holds one secret and nothing else. */
 export const ALERTMANAGER_SECRETS_DIR = "/etc/alertmanager/secrets";
@@ -147,6 +148,9 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string
         },
       ],
     },
+    // No rule stands for the host: on one host a dead host takes Prometheus and Alertmanager
+    // with it, and only the heartbeat check outside notices. node-exporter's TargetDown is about
+    // node-exporter alone and hides nothing.
     inhibit_rules: [
       // A database outage explains the backend's database check, the pool and the API's errors.
       {
@@ -159,23 +163,29 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string
         source_matchers: ['alertname="RedisDown"'],
         target_matchers: ['alertname="BackendRedisCheckFailing"'],
       },
-      // A dead backend explains its failing checks, its errors and an unreachable public site.
+      // PostgresDown and RedisDown also fire when their exporter cannot be scraped: that
+      // exporter's own TargetDown says the same, and only that one is held back.
+      {
+        source_matchers: ['alertname=~"PostgresDown|RedisDown"'],
+        target_matchers: ['alertname="TargetDown"'],
+        equal: ["job", "instance"],
+      },
+      // A dead backend explains its failing checks, its errors and its unscraped /metrics.
       {
         source_matchers: ['alertname="BackendDown"'],
         target_matchers: [
           'alertname=~"BackendDatabaseCheckFailing|BackendRedisCheckFailing|ExternalServicesUnreachable|ApiErrorRateHigh|ApiLatencyHigh|Nginx5xxBurst"',
         ],
       },
-      // The host's scrape failing explains every target on it failing too.
       {
-        source_matchers: ['alertname="TargetDown"', 'job="node"'],
-        target_matchers: ['alertname="TargetDown"', 'job!="node"'],
+        source_matchers: ['alertname="BackendDown"'],
+        target_matchers: ['alertname="TargetDown"', `job="${JOBS.backend}"`],
       },
-      // A critical alert makes the warning about the same thing noise.
+      // The public URL's `/` is the frontend's page, and an expired origin certificate fails it
+      // too (Cloudflare refuses the origin in prod): either explains an unreachable public site.
       {
-        source_matchers: ['severity="critical"'],
-        target_matchers: ['severity="warning"'],
-        equal: ["alertname", "instance"],
+        source_matchers: ['alertname=~"FrontendDown|CertificateExpired"'],
+        target_matchers: ['alertname="PublicEndpointDown"'],
       },
     ],
     // Without credentials (dev) a receiver has no integration: alerts still show in Alertmanager.
