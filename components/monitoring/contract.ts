@@ -42,6 +42,9 @@ export const HEALTH_CHECKS = {
 
 export type HealthCheckName = keyof typeof HEALTH_CHECKS;
 
+/** The public endpoint's and the certificate's probes: seconds to answer, and between probes. */
+export const TLS_PROBE = { timeout: 10, interval: INTERVALS.slow } as const;
+
 /** The runbook's thresholds. */
 export const THRESHOLDS = {
   cpuPercent: 80,

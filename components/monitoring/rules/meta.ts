@@ -1,23 +1,23 @@
 import { INTERVALS } from "../contract";
 import { JOBS, sel } from "../selectors";
-import { RuleArea } from "./model";
+import { heldAlert, RuleArea } from "./model";
 
 /** The monitoring itself: a target that cannot be scraped, failing notifications, the watchdog. */
 export const metaRules: RuleArea = {
   name: "meta",
   interval: INTERVALS.default,
   rules: [
-    {
+    heldAlert({
       alert: "TargetDown",
       expr: "up == 0",
       for: 120,
       severity: "warning",
       team: "platform",
       summary: "Prometheus cannot scrape {{ $labels.job }}",
-      description:
-        "{{ $labels.instance }} of job {{ $labels.job }} has not answered a scrape for 2 minutes.",
-    },
-    {
+      describe: (held) =>
+        `{{ $labels.instance }} of job {{ $labels.job }} has not answered a scrape for ${held}.`,
+    }),
+    heldAlert({
       alert: "AlertmanagerNotificationsFailing",
       expr: `sum by (integration) (
   rate(alertmanager_notifications_failed_total${sel({ job: JOBS.alertmanager })}[5m])
@@ -26,9 +26,9 @@ export const metaRules: RuleArea = {
       severity: "critical",
       team: "platform",
       summary: "Alertmanager cannot deliver to {{ $labels.integration }}",
-      description:
-        "Notifications to {{ $labels.integration }} have failed for 5 minutes: pages may be lost.",
-    },
+      describe: (held) =>
+        `Notifications to {{ $labels.integration }} have failed for ${held}: pages may be lost.`,
+    }),
     {
       alert: "Watchdog",
       expr: "vector(1)",

@@ -1,5 +1,5 @@
 import { INTERVALS, THRESHOLDS } from "../contract";
-import { duration } from "../duration";
+import { duration, spokenDuration } from "../duration";
 import { JOBS, sel } from "../selectors";
 import { RuleArea } from "./model";
 
@@ -28,8 +28,7 @@ sum(increase(${attempts}${window})) >= ${(THRESHOLDS.paymentMinAttemptsPerMinute
       severity: "critical",
       team: "payments",
       summary: `More than ${THRESHOLDS.paymentFailureRatio * 100} % of payment attempts fail`,
-      description:
-        "{{ $value | humanizePercentage }} of payment attempts failed in the last minute.",
+      description: `{{ $value | humanizePercentage }} of payment attempts failed over ${spokenDuration(PAYMENT_WINDOW)}.`,
     },
   ],
 };
