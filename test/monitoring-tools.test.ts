@@ -298,6 +298,7 @@ const ESCALATION: {
     when: "team customer-success",
     applies: (l) => l.team === "customer-success",
     receiver: "slack-customer-success",
+    continue: true,
   },
   { when: "critical", applies: (l) => l.severity === "critical", receiver: "page-critical" },
 ];
@@ -396,6 +397,29 @@ describe("amtool 0.25 on the rendered alertmanager.yml", () => {
       );
     });
   }
+
+  it("pages a critical alert of every team, beside the team's own channel", async () => {
+    // No rule is critical for customer success or security today; the next one must still page.
+    const file = path.join(await renderedStack("prod"), "monitoring", "alertmanager.yml");
+    const expected: Record<string, string> = {
+      platform: "page-critical",
+      payments: "page-payments",
+      security: "slack-security,page-critical",
+      "customer-success": "slack-customer-success,page-critical",
+    };
+    const wrong: string[] = [];
+    for (const [team, receivers] of Object.entries(expected)) {
+      const result = await run(AMTOOL, [
+        ...["config", "routes", "test", `--config.file=${file}`],
+        `--verify.receivers=${receivers}`,
+        ...["alertname=NewCriticalAlert", "severity=critical", `team=${team}`],
+      ]);
+      if (result.code !== 0) {
+        wrong.push(`${team}: expected ${receivers}, amtool says ${result.stdout.trim()}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
 
   async function prodConfig(): Promise<AlertmanagerYml> {
     const text = readRendered(await renderedStack("prod"), "monitoring/alertmanager.yml");

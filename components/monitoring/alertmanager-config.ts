@@ -135,9 +135,11 @@ export function renderAlertmanagerConfig(input: AlertmanagerConfigInput): string
           repeat_interval: "30m",
         },
         { receiver: RECEIVERS.security, matchers: ['team="security"'], continue: true },
+        // Team routes continue, so that a critical alert of any team also pages.
         {
           receiver: RECEIVERS.customerSuccess,
           matchers: ['team="customer-success"'],
+          continue: true,
           repeat_interval: "12h",
         },
         {

@@ -64,6 +64,11 @@ export const THRESHOLDS = {
   activeUsersDropRatio: 0.2,
   /** Churn rate rising by more than this share against the same time a week before. */
   churnRiseRatio: 0.25,
+  /**
+   * Churn rate (a share of the accounts) below which a rise means nothing: against a week with
+   * no churn at all, any cancellation would be a rise.
+   */
+  churnRateFloor: 0.01,
   /** Share of the backend's pool (DB_POOL_MAX) in use that warns of exhaustion. */
   poolUsageRatio: 0.9,
   /** Share of Postgres's max_connections in use. */

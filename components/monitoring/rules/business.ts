@@ -29,11 +29,13 @@ ${usersDrop("1w")} <= ${THRESHOLDS.activeUsersDropRatio}`,
     {
       alert: "ChurnRateRising",
       expr: `max(customer_churn_rate${backend})
-  > ${1 + THRESHOLDS.churnRiseRatio} * max(customer_churn_rate${backend} offset 1w)`,
+  > ${1 + THRESHOLDS.churnRiseRatio} * max(customer_churn_rate${backend} offset 1w)
+and
+max(customer_churn_rate${backend}) > ${THRESHOLDS.churnRateFloor}`,
       for: 3600,
       severity: "warning",
       team: "customer-success",
-      summary: `Churn rate up more than ${THRESHOLDS.churnRiseRatio * 100} % on last week`,
+      summary: `Churn rate up more than ${THRESHOLDS.churnRiseRatio * 100} % on last week, and above ${THRESHOLDS.churnRateFloor * 100} %`,
       description: "Customer churn rate is {{ $value | humanizePercentage }}, above last week's.",
     },
   ],

@@ -1,8 +1,19 @@
 import { INTERVALS } from "../contract";
+import { METRIC_CATALOGUE } from "../metric-catalogue";
 import { JOBS, sel } from "../selectors";
 import { heldAlert, RuleArea } from "./model";
 
-/** The monitoring itself: a target that cannot be scraped, failing notifications, the watchdog. */
+const backend = sel({ job: JOBS.backend });
+
+/** One series per metric the rules read from the backend that its /metrics lacks. */
+const missingBackendMetrics = METRIC_CATALOGUE.backend.metrics
+  .map((metric) => `  label_replace(absent(${metric}${backend}), "metric", "${metric}", "", "")`)
+  .join("\n  or\n");
+
+/**
+ * The monitoring itself: a target that cannot be scraped, a backend that stopped serving the
+ * metrics the rules read, failing notifications, the watchdog.
+ */
 export const metaRules: RuleArea = {
   name: "meta",
   interval: INTERVALS.default,
@@ -16,6 +27,23 @@ export const metaRules: RuleArea = {
       summary: "Prometheus cannot scrape {{ $labels.job }}",
       describe: (held) =>
         `{{ $labels.instance }} of job {{ $labels.job }} has not answered a scrape for ${held}.`,
+    }),
+    // A renamed or dropped metric leaves its alert unable to fire, silently; a backend that
+    // cannot be scraped at all is TargetDown's. An hour, because a labelled series only appears
+    // with the first request after a restart, and a quiet night can take a while to bring one.
+    heldAlert({
+      alert: "BackendMetricsMissing",
+      expr: `(
+${missingBackendMetrics}
+)
+and on ()
+up${backend} == 1`,
+      for: 3600,
+      severity: "warning",
+      team: "platform",
+      summary: "The backend's /metrics lacks {{ $labels.metric }}",
+      describe: (held) =>
+        `The backend answers its scrapes but has served no {{ $labels.metric }} for ${held}: the alerts that read it cannot fire (see docs/backend-metrics.md).`,
     }),
     heldAlert({
       alert: "AlertmanagerNotificationsFailing",
