@@ -45,7 +45,9 @@ function healthProbe(port: number): docker.types.input.ContainerHealthcheck {
 
 /** What Alertmanager's receivers authenticate with; each is a Pulumi secret, empty if unset. */
 export interface ReceiverCredentials {
+  /** Slack incoming-webhook URL of the channels' messages. */
   slackWebhookUrl: string;
+  /** Events API v2 routing key of PagerDuty service waste-mgmt-production. */
   pagerdutyRoutingKey: string;
   /** Ping URL of the heartbeat check the Watchdog keeps quiet. */
   deadMansSwitchUrl: string;
