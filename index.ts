@@ -231,8 +231,11 @@ const alerting = new Alerting(
     retention: settings.prometheusRetention,
     prometheusMemoryMb: megabytes(settings.prometheusMemory),
     alertmanagerMemoryMb: megabytes(settings.alertmanagerMemory),
-    slackWebhookUrl: settings.slackWebhookUrl,
-    pagerdutyRoutingKey: settings.pagerdutyRoutingKey,
+    receivers: {
+      slackWebhookUrl: settings.slackWebhookUrl,
+      pagerdutyRoutingKey: settings.pagerdutyRoutingKey,
+      deadMansSwitchUrl: settings.deadMansSwitchUrl,
+    },
     monitoringNetwork: networks.monitoring,
     scrapeNetworks: [networks.edge],
     protectData: isProd,

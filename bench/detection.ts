@@ -3,7 +3,12 @@ import * as os from "node:os";
 import { parseArgs } from "node:util";
 import { RESPONSE_BUDGETS } from "../components/monitoring/contract";
 import { Detection, worstCaseDetections } from "../components/monitoring/detection";
-import { DRILL_ALERTS, DrillAlert, MonitoringDrill } from "../test/support/monitoring-drill";
+import {
+  DRILL_ALERTS,
+  DRILL_SECRETS,
+  DrillAlert,
+  MonitoringDrill,
+} from "../test/support/monitoring-drill";
 import { readRendered, renderedRuleFiles, renderedStack } from "../test/support/rendered";
 
 // Measures the dev stack's time to page for the runbook's budgeted outages, by running the live
@@ -35,7 +40,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1) {
     throw new Error(`--rounds must be a whole number of at least 1\n${USAGE}`);
   }
-  const rendered = await renderedStack("dev");
+  const rendered = await renderedStack("dev", DRILL_SECRETS);
   const models = new Map<string, Detection>(
     worstCaseDetections({
       prometheus: readRendered(rendered, "monitoring/prometheus.yml"),

@@ -65,7 +65,7 @@ function detectionSummary(outDir: string): string[] {
     rules: fs.readdirSync(rulesDir).map((file) => read(path.join("rules", file))),
   });
   return [
-    "Worst-case seconds to page (scrape + evaluation + for + group_wait) against the runbook:",
+    "Worst-case seconds to page (scrape + window + evaluation + for + group_wait) against the runbook:",
     ...Object.entries(RESPONSE_BUDGETS).map(([alert, budget]) => {
       const found = detections.find((d) => d.alert === alert);
       const total = found ? String(found.total) : "missing";

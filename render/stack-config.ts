@@ -35,6 +35,7 @@ const STAND_IN_VALUES: Partial<Record<SettingName, string>> = {
   tlsPrivateKey:
     "-----BEGIN PRIVATE KEY-----\nstand-in for the offline render\n-----END PRIVATE KEY-----\n",
   slackWebhookUrl: "https://stand-in.invalid/offline-render",
+  deadMansSwitchUrl: "https://stand-in.invalid/offline-render-heartbeat",
 };
 const STAND_IN_DEFAULT = "stand-in-secret-for-offline-render";
 

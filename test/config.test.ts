@@ -181,6 +181,7 @@ describe("configuration validation", () => {
       environment: "prod",
       slackWebhookUrl: "https://hooks.example/x",
       runbookUrl: RUNBOOK_URL,
+      deadMansSwitchUrl: "https://hc-ping.example/x",
     };
     assert.deepEqual(problemsOf({ ...prod, pagerdutyRoutingKey: "r".repeat(32) }), [
       "tlsMode: must be config in prod: browsers refuse a self-signed certificate",
@@ -203,6 +204,7 @@ describe("configuration validation", () => {
         "slackWebhookUrl: must be set in prod, or critical alerts reach nobody",
         "pagerdutyRoutingKey: must be set in prod, or critical alerts reach nobody",
         'runbookUrl: must be an absolute https:// URL in prod, such as https://git.example.com/team/repo/-/blob/main/docs/runbook.md: a relative link in a page or a Slack message opens nothing (got "docs/runbook.md")',
+        "deadMansSwitchUrl: must be set in prod, or nobody is paged when the host or its monitoring dies",
         "backupBucket: must name the S3 bucket of the backups in prod",
         "aws:region: must be set in prod, the region of the backup bucket, such as eu-west-1",
       ],
@@ -306,6 +308,13 @@ describe("configuration validation", () => {
         },
       ),
     );
+  });
+
+  it("refuses a heartbeat URL that is not https, which would send the Watchdog in clear text", () => {
+    assert.deepEqual(problemsOf({ deadMansSwitchUrl: "http://hc-ping.example/x" }), [
+      "deadMansSwitchUrl: must be the https:// ping URL of the heartbeat check",
+    ]);
+    assert.deepEqual(problemsOf({ deadMansSwitchUrl: "https://hc-ping.example/x" }), []);
   });
 
   it("refuses shared_buffers above half the Postgres memory limit", () => {

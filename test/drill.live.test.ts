@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { HEARTBEAT_PERIOD } from "../components/monitoring/alertmanager-config";
 import { RESPONSE_BUDGETS } from "../components/monitoring/contract";
 import { worstCaseDetections } from "../components/monitoring/detection";
 import {
@@ -7,9 +8,9 @@ import {
   sourceMetrics,
 } from "../components/monitoring/metric-catalogue";
 import { liveNames } from "./support/catalogue-check";
-import { DRILL_ALERTS, MonitoringDrill } from "./support/monitoring-drill";
 import { runWorkload, SLOW_COMMANDS } from "./support/drill-workload";
 import { liveTypes } from "./support/metric-types";
+import { DRILL_ALERTS, DRILL_SECRETS, MonitoringDrill } from "./support/monitoring-drill";
 import { waitFor } from "./support/processes";
 import { dashboardExpressions, parsePromql, ruleExpressions } from "./support/promql";
 import { readRendered, renderedRuleFiles, renderedStack } from "./support/rendered";
@@ -88,7 +89,7 @@ describe("live drill: each outage reaches Alertmanager within the runbook's resp
 
   before(async function () {
     this.timeout(180000);
-    rendered = await renderedStack("dev");
+    rendered = await renderedStack("dev", DRILL_SECRETS);
     drill = await MonitoringDrill.start(rendered);
   });
 
@@ -117,6 +118,28 @@ describe("live drill: each outage reaches Alertmanager within the runbook's resp
       assert.ok(page <= budget, `${alert} paged after ${page.toFixed(1)} s, budget ${budget} s`);
     });
   }
+
+  // Placed after the outages, which take minutes: by then the pings have usually arrived.
+  it(`pings the heartbeat check with the Watchdog, a POST every ${HEARTBEAT_PERIOD} s`, async function () {
+    this.timeout((2 * HEARTBEAT_PERIOD + 60) * 1000);
+    assert.ok(drill);
+    const pings = drill.pings;
+    const enough = () => pings.length >= 2;
+    await waitFor("two pings of the heartbeat check", enough, (2 * HEARTBEAT_PERIOD + 30) * 1000);
+    const gaps = pings.slice(1).map((ping, i) => (ping.at - pings[i].at) / 1000);
+    console.log(
+      `      ${pings.length} pings, ${gaps.map((gap) => gap.toFixed(1)).join(", ")} s apart`,
+    );
+    for (const gap of gaps) {
+      assert.ok(Math.abs(gap - HEARTBEAT_PERIOD) <= 5, `pings ${gap} s apart`);
+    }
+    for (const ping of pings) {
+      assert.equal(ping.method, "POST");
+      assert.match(ping.body, /"title":"Watchdog"/);
+      // The real Prometheus fills in the external label that promtool 2.42 leaves out.
+      assert.match(ping.body, /"text":"Heartbeat of the dev stack's alerting/);
+    }
+  });
 
   describe("the metrics the rules and dashboards select, on the real exporters", () => {
     before(async function () {

@@ -4,8 +4,15 @@ import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { RESPONSE_BUDGETS } from "../components/monitoring/contract";
-import { Detection, seconds, worstCaseDetections } from "../components/monitoring/detection";
+import { RESPONSE_BUDGETS, TLS_PROBE } from "../components/monitoring/contract";
+import {
+  Detection,
+  seconds,
+  widestRange,
+  worstCaseDetections,
+} from "../components/monitoring/detection";
+import { spokenDuration } from "../components/monitoring/duration";
+import { ROLES } from "../components/postgres/access";
 import {
   freePort,
   portOpen,
@@ -172,20 +179,41 @@ describe("promtool unit tests of the rendered alert rules (dev)", () => {
     }
   });
 
-  it("has a firing case with labels and a silent case for every alert", () => {
+  it("shows every alert silent one evaluation before it fires, in the same test group", () => {
+    // promtool compares exp_labels with the alert's whole label set, so a passing case that names
+    // the rule's own labels lists every label; the check here makes sure there is such a case.
     const missing: string[] = [];
     for (const area of AREAS) {
-      const cases = alertCases(area);
-      for (const rule of rulesByArea(out).get(area)?.groups[0].rules ?? []) {
-        const own = cases.filter((c) => c.alertname === rule.alert);
-        const fires = own.some((c) => (c.exp_alerts ?? []).some((a) => a.exp_labels));
-        const silent = own.some((c) => (c.exp_alerts ?? []).length === 0);
-        if (!fires) {
-          missing.push(`${rule.alert} never fires`);
-        }
+      const file = rulesByArea(out).get(area)?.groups[0];
+      const step = seconds(file?.interval ?? "0s");
+      for (const rule of file?.rules ?? []) {
+        const labelled = (c: AlertCase) =>
+          (c.exp_alerts ?? []).length > 0 &&
+          (c.exp_alerts ?? []).every((expected) =>
+            Object.entries({ alertname: rule.alert, ...rule.labels }).every(
+              ([key, value]) => expected.exp_labels?.[key] === value,
+            ),
+          );
+        const pairs = unitTestFile(area).tests.filter((group) => {
+          const own = (group.alert_rule_test ?? []).filter((c) => c.alertname === rule.alert);
+          return own.some(
+            (firing) =>
+              labelled(firing) &&
+              own.some(
+                (silent) =>
+                  (silent.exp_alerts ?? []).length === 0 &&
+                  seconds(silent.eval_time) === seconds(firing.eval_time) - step,
+              ),
+          );
+        });
         // Watchdog's expression is vector(1): there is no state in which it is silent.
-        if (!silent && rule.expr !== "vector(1)") {
-          missing.push(`${rule.alert} is never shown silent`);
+        if (rule.expr === "vector(1)") {
+          const fires = alertCases(area).some((c) => c.alertname === rule.alert && labelled(c));
+          if (!fires) {
+            missing.push(`${rule.alert} is never shown firing with its labels`);
+          }
+        } else if (pairs.length === 0) {
+          missing.push(`${area}: ${rule.alert} has no silent case ${step} s before a firing one`);
         }
       }
     }
@@ -204,6 +232,51 @@ describe("promtool unit tests of the rendered alert rules (dev)", () => {
       }
     }
   });
+});
+
+describe("the rendered alert rules", () => {
+  // A description that only repeats the summary says nothing the page did not: each one fills in
+  // the alert's own labels, its value, or (for the Watchdog) Prometheus's external labels.
+  const TEMPLATE = /\{\{[^}]*\$(labels\.\w+|value|externalLabels\.\w+)[^}]*\}\}/;
+
+  it("says in every description the rule's own `for` and window, in words made from them", async () => {
+    // "for over 2 minutes" is a `for`; "over 5 minutes" alone is the rate's range.
+    const held = /\bfor (?:over )?(a second|a minute|an hour|\d+ (?:seconds|minutes|hours))\b/g;
+    const over = /(?<!for )\bover (a second|a minute|an hour|\d+ (?:seconds|minutes|hours))\b/g;
+    const wrong: string[] = [];
+    let named = 0;
+    for (const rule of allRules(await renderedStack("dev"))) {
+      const text = rule.annotations.description;
+      const expected = [
+        [held, spokenDuration(seconds(rule.for ?? "0s"))],
+        [over, spokenDuration(widestRange(rule.expr))],
+      ] as const;
+      for (const [pattern, words] of expected) {
+        for (const [, said] of text.matchAll(pattern)) {
+          named += 1;
+          if (said !== words) {
+            wrong.push(`${rule.alert} says ${said}, its rule ${words}`);
+          }
+        }
+      }
+    }
+    assert.deepEqual(wrong, []);
+    assert.ok(named >= 15, `only ${named} durations found: the patterns miss some`);
+  });
+
+  it("counts the backend pool's connections by the app role the stack creates", async () => {
+    const pool = ruleNamed(await renderedStack("dev"), "DatabasePoolNearExhaustion");
+    assert.match(pool.expr, new RegExp(`usename="${ROLES.app}"`));
+  });
+
+  for (const stack of STACKS) {
+    it(`gives every alert of ${stack} a description templated from the alert`, async () => {
+      const plain = allRules(await renderedStack(stack))
+        .filter((rule) => !TEMPLATE.test(rule.annotations.description))
+        .map((rule) => `${rule.alert}: ${rule.annotations.description}`);
+      assert.deepEqual(plain, []);
+    });
+  }
 });
 
 /** The runbook's escalation matrix, in route order; a row with `continue` lets later rows add. */
@@ -225,6 +298,7 @@ const ESCALATION: {
     when: "team customer-success",
     applies: (l) => l.team === "customer-success",
     receiver: "slack-customer-success",
+    continue: true,
   },
   { when: "critical", applies: (l) => l.severity === "critical", receiver: "page-critical" },
 ];
@@ -251,12 +325,17 @@ interface AlertmanagerYml {
   route: {
     receiver: string;
     group_wait?: string;
-    routes?: { receiver: string; group_wait?: string }[];
+    routes?: {
+      receiver: string;
+      group_wait?: string;
+      group_interval?: string;
+      repeat_interval?: string;
+    }[];
   };
   receivers: {
     name: string;
     pagerduty_configs?: { routing_key_file?: string; client?: string }[];
-    slack_configs?: { channel?: string }[];
+    slack_configs?: { channel?: string; api_url_file?: string; send_resolved?: boolean }[];
   }[];
 }
 
@@ -279,13 +358,13 @@ describe("amtool 0.25 on the rendered alertmanager.yml", () => {
 
   for (const stack of STACKS) {
     // amtool 0.25 does not open *_file settings, so prod's is checked with its real paths.
-    it(`accepts ${stack}'s configuration with 6 receivers and 5 inhibit rules`, async () => {
+    it(`accepts ${stack}'s configuration with 6 receivers and 6 inhibit rules`, async () => {
       const out = await renderedStack(stack);
       const file = path.join(out, "monitoring", "alertmanager.yml");
       const result = await run(AMTOOL, ["check-config", file]);
       assert.equal(result.code, 0, result.stdout + result.stderr);
       assert.match(result.stdout, /SUCCESS/);
-      assert.match(result.stdout, / - 5 inhibit rules\n - 6 receivers\n/);
+      assert.match(result.stdout, / - 6 inhibit rules\n - 6 receivers\n/);
     });
 
     it(`routes every alert of ${stack}'s rules to the receivers of the escalation matrix`, async () => {
@@ -319,6 +398,29 @@ describe("amtool 0.25 on the rendered alertmanager.yml", () => {
     });
   }
 
+  it("pages a critical alert of every team, beside the team's own channel", async () => {
+    // No rule is critical for customer success or security today; the next one must still page.
+    const file = path.join(await renderedStack("prod"), "monitoring", "alertmanager.yml");
+    const expected: Record<string, string> = {
+      platform: "page-critical",
+      payments: "page-payments",
+      security: "slack-security,page-critical",
+      "customer-success": "slack-customer-success,page-critical",
+    };
+    const wrong: string[] = [];
+    for (const [team, receivers] of Object.entries(expected)) {
+      const result = await run(AMTOOL, [
+        ...["config", "routes", "test", `--config.file=${file}`],
+        `--verify.receivers=${receivers}`,
+        ...["alertname=NewCriticalAlert", "severity=critical", `team=${team}`],
+      ]);
+      if (result.code !== 0) {
+        wrong.push(`${team}: expected ${receivers}, amtool says ${result.stdout.trim()}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
   async function prodConfig(): Promise<AlertmanagerYml> {
     const text = readRendered(await renderedStack("prod"), "monitoring/alertmanager.yml");
     return parse(text) as AlertmanagerYml;
@@ -335,6 +437,39 @@ describe("amtool 0.25 on the rendered alertmanager.yml", () => {
     assert.deepEqual(
       page?.slack_configs?.map((s) => s.channel),
       ["#critical-incidents"],
+    );
+  });
+
+  it("sends prod's Watchdog to the heartbeat check at once and then every 90 s, its URL from a file", async () => {
+    const file = path.join(await renderedStack("prod"), "monitoring", "alertmanager.yml");
+    const args = [
+      "config",
+      "routes",
+      "test",
+      `--config.file=${file}`,
+      "--verify.receivers=watchdog",
+    ];
+    const routed = await run(AMTOOL, [
+      ...args,
+      "alertname=Watchdog",
+      "severity=info",
+      "team=platform",
+    ]);
+    assert.equal(routed.code, 0, routed.stdout + routed.stderr);
+
+    const config = await prodConfig();
+    const watchdog = config.receivers.find((r) => r.name === "watchdog");
+    assert.deepEqual(
+      watchdog?.slack_configs?.map(({ api_url_file, send_resolved }) => [
+        api_url_file,
+        send_resolved,
+      ]),
+      [["/etc/alertmanager/secrets/dead-mans-switch-url", false]],
+    );
+    const route = config.route.routes?.find((r) => r.receiver === "watchdog");
+    assert.deepEqual(
+      [route?.group_wait, route?.group_interval, route?.repeat_interval],
+      ["0s", "45s", "1m"],
     );
   });
 
@@ -357,6 +492,7 @@ describe("amtool 0.25 on the rendered alertmanager.yml", () => {
       keys.join(", "),
     );
     assert.ok(files.includes("global.slack_api_url_file"), keys.join(", "));
+    assert.ok(files.includes("receivers.slack_configs.api_url_file"), keys.join(", "));
     assert.doesNotMatch(text, /stand-in/, "a stand-in secret of the render leaked into the file");
   });
 });
@@ -402,9 +538,82 @@ const INHIBITIONS: { says: string; cause: Raised; muted: Raised }[] = [
     muted: ["ApiLatencyHigh", {}],
   },
   {
-    says: "TargetDown of cadvisor while TargetDown of the node exporter is active",
+    says: "TargetDown of the Postgres exporter while PostgresDown is active",
+    cause: ["PostgresDown", { job: "postgres", instance: "postgres-exporter:9187" }],
+    muted: ["TargetDown", { job: "postgres", instance: "postgres-exporter:9187" }],
+  },
+  {
+    says: "TargetDown of the Redis exporter while RedisDown is active",
+    cause: ["RedisDown", { job: "redis", instance: "redis-exporter:9121" }],
+    muted: ["TargetDown", { job: "redis", instance: "redis-exporter:9121" }],
+  },
+  {
+    says: "TargetDown of the backend's /metrics while BackendDown is active",
+    cause: [
+      "BackendDown",
+      { job: "blackbox", probe: "backend-health", instance: "http://backend:3001/health" },
+    ],
+    muted: ["TargetDown", { job: "backend", instance: "backend:3001" }],
+  },
+  {
+    says: "PublicEndpointDown while FrontendDown is active",
+    cause: [
+      "FrontendDown",
+      { job: "blackbox", probe: "frontend-health", instance: "http://frontend:3000/api/health" },
+    ],
+    muted: [
+      "PublicEndpointDown",
+      { job: "blackbox-tls", probe: "public-https", instance: "https://app.example/" },
+    ],
+  },
+  {
+    says: "PublicEndpointDown while CertificateExpired is active",
+    cause: [
+      "CertificateExpired",
+      { job: "blackbox-tls", probe: "origin-certificate", instance: "https://nginx:443/" },
+    ],
+    muted: [
+      "PublicEndpointDown",
+      { job: "blackbox-tls", probe: "public-https", instance: "https://app.example/" },
+    ],
+  },
+];
+
+/**
+ * Pairs that must not inhibit: `cause` active leaves `kept` active. Each case also raises a pair
+ * that does inhibit, after them, and waits for it: once that one is muted, Alertmanager has
+ * read the whole batch, so an active `kept` is not a race.
+ */
+const NOT_INHIBITED: { says: string; cause: Raised; kept: Raised; control: [Raised, Raised] }[] = [
+  {
+    says: "the Postgres exporter's TargetDown while node-exporter's is active",
     cause: ["TargetDown", { job: "node", instance: "node-exporter:9100" }],
-    muted: ["TargetDown", { job: "cadvisor", instance: "cadvisor:8080" }],
+    kept: ["TargetDown", { job: "postgres", instance: "postgres-exporter:9187" }],
+    control: [
+      ["RedisDown", { job: "redis", instance: "redis-exporter:9121" }],
+      ["BackendRedisCheckFailing", { job: "blackbox", probe: "backend-redis", instance: "x" }],
+    ],
+  },
+  {
+    says: "the Redis exporter's TargetDown while PostgresDown is active",
+    cause: ["PostgresDown", { job: "postgres", instance: "postgres-exporter:9187" }],
+    kept: ["TargetDown", { job: "redis", instance: "redis-exporter:9121" }],
+    control: [
+      ["BackendDown", { job: "blackbox", probe: "backend-health", instance: "x" }],
+      ["ApiLatencyHigh", {}],
+    ],
+  },
+  {
+    says: "a warning while a critical alert of the same name and instance is active",
+    cause: [
+      "HostHighMemoryUsage",
+      { job: "node", instance: "node-exporter:9100", severity: "critical" },
+    ],
+    kept: ["HostHighMemoryUsage", { job: "node", instance: "node-exporter:9100" }],
+    control: [
+      ["RedisDown", { job: "redis", instance: "redis-exporter:9121" }],
+      ["BackendRedisCheckFailing", { job: "blackbox", probe: "backend-redis", instance: "x" }],
+    ],
   },
 ];
 
@@ -502,22 +711,16 @@ describe("a real Alertmanager 0.25 with dev's alertmanager.yml", () => {
     });
   }
 
-  it("suppresses a warning while a critical one of the same name and instance is active", async () => {
-    // No rendered rule has two severities; the pair stands for one that some day will.
-    const memory = labelsOf([
-      "HostHighMemoryUsage",
-      { job: "node", instance: "node-exporter:9100" },
-    ]);
-    const cpu = labelsOf(["HostHighCpuUsage", { instance: "node-exporter:9100" }]);
-    const [critical, warning, other] = await held(
-      [{ ...memory, severity: "critical" }, memory, cpu],
-      1,
-    );
-    assert.equal(critical.status.state, "active");
-    assert.equal(warning.status.state, "suppressed");
-    assert.deepEqual(warning.status.inhibitedBy, [critical.fingerprint]);
-    assert.equal(other.status.state, "active", "a warning of another name was muted too");
-  });
+  for (const { says, cause, kept, control } of NOT_INHIBITED) {
+    it(`keeps ${says}`, async () => {
+      const raised = [labelsOf(cause), labelsOf(kept), ...control.map(labelsOf)];
+      const [source, target, , muted] = await held(raised, 3);
+      assert.equal(muted.status.state, "suppressed", "the control pair was not read in time");
+      assert.equal(source.status.state, "active");
+      assert.equal(target.status.state, "active");
+      assert.deepEqual(target.status.inhibitedBy, []);
+    });
+  }
 });
 
 interface ScrapeJob {
@@ -626,6 +829,22 @@ describe("the blackbox exporter 0.23 with the rendered modules", () => {
       module: "http_2xx_10s",
       timeout: 11,
     });
+  });
+
+  it("gives both TLS modules the contract's probe timeout, under a scrape timeout one second longer", async () => {
+    const blackbox = parse(readRendered(await renderedStack("dev"), "monitoring/blackbox.yml")) as {
+      modules: Record<string, { timeout: string }>;
+    };
+    for (const [module, probe] of [
+      ["https_public", "public-https"],
+      ["tls_certificate", "origin-certificate"],
+    ]) {
+      assert.equal(seconds(blackbox.modules[module].timeout), TLS_PROBE.timeout, module);
+      assert.deepEqual(probeJob(prometheusYml, probe), {
+        module,
+        timeout: TLS_PROBE.timeout + 1,
+      });
+    }
   });
 
   it("reports success for a health endpoint answering 200", async () => {
@@ -761,18 +980,76 @@ describe("mtail 3.0.0~rc50 with the rendered nginx.mtail", () => {
   });
 });
 
+// The promtool case that stages each budgeted outage, and the second its outage starts there.
+const OUTAGE_CASES: Record<string, { area: string; group: string; onset: number }> = {
+  PaymentFailuresHigh: {
+    area: "payments",
+    group: "half of the attempts failing from 2m page 15 s later, the budget's outage",
+    onset: 120,
+  },
+  BackendDown: {
+    area: "availability",
+    group: "a backend health probe failing for 20 seconds pages, one failing for 10 does not",
+    onset: 0,
+  },
+  RedisDown: {
+    area: "availability",
+    group: "Redis unreachable for 20 seconds pages RedisDown",
+    onset: 0,
+  },
+  PostgresDown: {
+    area: "availability",
+    group: "the exporter reaching no database for a minute pages PostgresDown",
+    onset: 0,
+  },
+};
+
 describe("worst-case time to page, from the rendered files", () => {
-  // By hand from the rendered files: the feeding job's scrape interval plus timeout, the group's
-  // evaluation interval, the rule's `for` and the route's group_wait.
+  // By hand from the rendered files: the feeding job's scrape interval and timeout, the share of
+  // a rate's range the outage must fill, the group's evaluation interval, the rule's `for` and
+  // the route's group_wait.
   const BREAKDOWN: Record<string, Omit<Detection, "alert">> = {
-    // backend job 10 s + 5 s; payments group every 10 s; no `for`; page-payments waits 0 s.
-    PaymentFailuresHigh: { scrape: 15, evaluation: 10, hold: 0, groupWait: 0, total: 25 },
+    // backend job 5 s + 5 s; a fifth (10 % of a 50 % outage) of the 1m range; payments group
+    // every 5 s; no `for`; page-payments waits 0 s.
+    PaymentFailuresHigh: {
+      scrapeInterval: 5,
+      scrapeTimeout: 5,
+      evaluation: 5,
+      window: 12,
+      hold: 0,
+      groupWait: 0,
+      total: 27,
+    },
     // probe-backend-health 10 s + 6 s; availability every 10 s; for 20 s; page-critical 10 s.
-    BackendDown: { scrape: 16, evaluation: 10, hold: 20, groupWait: 10, total: 56 },
+    BackendDown: {
+      scrapeInterval: 10,
+      scrapeTimeout: 6,
+      evaluation: 10,
+      window: 0,
+      hold: 20,
+      groupWait: 10,
+      total: 56,
+    },
     // redis job 10 s + 5 s; availability every 10 s; for 20 s; page-critical 10 s.
-    RedisDown: { scrape: 15, evaluation: 10, hold: 20, groupWait: 10, total: 55 },
+    RedisDown: {
+      scrapeInterval: 10,
+      scrapeTimeout: 5,
+      evaluation: 10,
+      window: 0,
+      hold: 20,
+      groupWait: 10,
+      total: 55,
+    },
     // postgres job 15 s + the global 10 s; availability every 10 s; for 1m; page-critical 10 s.
-    PostgresDown: { scrape: 25, evaluation: 10, hold: 60, groupWait: 10, total: 105 },
+    PostgresDown: {
+      scrapeInterval: 15,
+      scrapeTimeout: 10,
+      evaluation: 10,
+      window: 0,
+      hold: 60,
+      groupWait: 10,
+      total: 105,
+    },
   };
 
   for (const stack of STACKS) {
@@ -810,6 +1087,48 @@ describe("worst-case time to page, from the rendered files", () => {
           assert.deepEqual(detection, { alert, ...BREAKDOWN[alert] });
         }
       });
+
+      it("counts the whole range of a rate without a stated outage, and none for instant values", () => {
+        const windows = Object.fromEntries(detections.map((d) => [d.alert, d.window]));
+        assert.equal(windows.ApiErrorRateHigh, 300);
+        assert.equal(windows.Nginx5xxBurst, 60);
+        assert.equal(windows.HostDiskSpaceLow, 0);
+      });
     });
   }
+
+  it("bounds each budgeted outage's promtool case: it fires no later than the model says", async () => {
+    // promtool has no scrape timeout and no Alertmanager: the model without those two must still
+    // be at least the seconds from the outage's start to the first evaluation that fires.
+    const out = await renderedStack("dev");
+    const detections = worstCaseDetections({
+      prometheus: readRendered(out, "monitoring/prometheus.yml"),
+      rules: [...renderedRuleFiles(out).values()],
+      alertmanager: readRendered(out, "monitoring/alertmanager.yml"),
+    });
+    assert.deepEqual(Object.keys(OUTAGE_CASES).sort(), Object.keys(RESPONSE_BUDGETS).sort());
+    const found: Record<string, [number, number]> = {};
+    for (const [alert, { area, group, onset }] of Object.entries(OUTAGE_CASES)) {
+      const detection = detections.find((d) => d.alert === alert);
+      const tests = unitTestFile(area).tests.find((t) => t.name === group);
+      assert.ok(detection && tests, `${alert}: no detection or no test group "${group}"`);
+      const cases = (tests.alert_rule_test ?? []).filter((c) => c.alertname === alert);
+      const firing = Math.min(
+        ...cases.filter((c) => (c.exp_alerts ?? []).length > 0).map((c) => seconds(c.eval_time)),
+      );
+      const before = cases.find((c) => seconds(c.eval_time) === firing - detection.evaluation);
+      assert.deepEqual(before?.exp_alerts, [], `${alert} is not shown silent one step before`);
+      const bound =
+        detection.scrapeInterval + detection.window + detection.evaluation + detection.hold;
+      found[alert] = [firing - onset, bound];
+    }
+    const late = Object.entries(found).filter(([, [fires, bound]]) => fires > bound);
+    assert.deepEqual(late, [], "cases that fire later than the model allows");
+    assert.deepEqual(found, {
+      PaymentFailuresHigh: [15, 22],
+      BackendDown: [20, 40],
+      RedisDown: [20, 40],
+      PostgresDown: [60, 85],
+    });
+  });
 });

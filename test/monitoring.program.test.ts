@@ -88,6 +88,7 @@ describe("the dev stack's monitoring on Pulumi's mock engine", () => {
       "/etc/alertmanager/alertmanager.yml": renderAlertmanagerConfig({
         slack: false,
         pagerduty: false,
+        deadMansSwitch: false,
       }),
     });
   });
@@ -177,12 +178,17 @@ describe("the dev stack's monitoring on Pulumi's mock engine", () => {
   });
 
   it("uploads prod's receiver credentials as secrets that Alertmanager's nobody user can read", async () => {
-    const uploads = receiverCredentialUploads("https://hooks.slack.test/T0/B0/x", "routing-key");
+    const uploads = receiverCredentialUploads({
+      slackWebhookUrl: "https://hooks.slack.test/T0/B0/x",
+      pagerdutyRoutingKey: "routing-key",
+      deadMansSwitchUrl: "https://hc-ping.test/uuid",
+    });
     assert.deepEqual(
       uploads.map((u) => [u.file, u.permissions]),
       [
         ["/etc/alertmanager/secrets/slack-webhook-url", "0444"],
         ["/etc/alertmanager/secrets/pagerduty-waste-mgmt-production.key", "0444"],
+        ["/etc/alertmanager/secrets/dead-mans-switch-url", "0444"],
       ],
     );
     for (const upload of uploads) {
@@ -191,6 +197,7 @@ describe("the dev stack's monitoring on Pulumi's mock engine", () => {
         "every credential is a secret",
       );
     }
-    assert.deepEqual(receiverCredentialUploads("", ""), []);
+    const none = { slackWebhookUrl: "", pagerdutyRoutingKey: "", deadMansSwitchUrl: "" };
+    assert.deepEqual(receiverCredentialUploads(none), []);
   });
 });

@@ -30,6 +30,7 @@ const CONFIGURED: Partial<Record<SettingName, string>> = {
   tlsPrivateKey: PRIVATE_KEY,
   slackWebhookUrl: "https://hooks.slack.example/services/secret-slack-hook",
   pagerdutyRoutingKey: "secret-pagerduty-routing-key-0123",
+  deadMansSwitchUrl: "https://hc-ping.example/secret-heartbeat-check",
   grafanaAdminPassword: "secret-grafana-admin-password",
   postgresPassword: "secret-postgres-superuser-password",
   redisPassword: REDIS_PASSWORD,

@@ -183,6 +183,7 @@ export const SECRETS_REQUIRED_IN_PROD = [
   "tlsPrivateKey",
   "slackWebhookUrl",
   "pagerdutyRoutingKey",
+  "deadMansSwitchUrl",
 ] as const;
 
 /** Rules that involve more than one key. */
@@ -305,9 +306,22 @@ function crossCheck(rules: CrossKeyRules): void {
       );
     }
   });
+  rules.when(["environment", "deadMansSwitchUrl"], (v) => {
+    if (v.environment === "prod" && v.deadMansSwitchUrl === "") {
+      problem(
+        "deadMansSwitchUrl",
+        "must be set in prod, or nobody is paged when the host or its monitoring dies",
+      );
+    }
+  });
   rules.when(["slackWebhookUrl"], ({ slackWebhookUrl }) => {
     if (slackWebhookUrl !== "" && !/^https:\/\/\S+$/.test(slackWebhookUrl)) {
       problem("slackWebhookUrl", "must be an https:// webhook URL");
+    }
+  });
+  rules.when(["deadMansSwitchUrl"], ({ deadMansSwitchUrl }) => {
+    if (deadMansSwitchUrl !== "" && !/^https:\/\/\S+$/.test(deadMansSwitchUrl)) {
+      problem("deadMansSwitchUrl", "must be the https:// ping URL of the heartbeat check");
     }
   });
   for (const [key, password] of rules.parsedOf([

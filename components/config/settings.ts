@@ -178,6 +178,14 @@ export const SETTINGS = {
     schema: optionalSecret,
     secret: true,
   }),
+  deadMansSwitchUrl: setting({
+    type: "string",
+    description:
+      "Ping URL of a heartbeat check (healthchecks.io, Dead Man's Snitch) that pages when the always-firing Watchdog stops arriving; required in prod. Set with --secret.",
+    default: "",
+    schema: optionalSecret,
+    secret: true,
+  }),
   runbookUrl: setting({
     type: "string",
     description:

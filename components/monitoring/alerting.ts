@@ -31,8 +31,7 @@ export interface AlertingArgs {
   prometheusMemoryMb: number;
   alertmanagerMemoryMb: number;
   /** Receiver credentials (secrets); empty ones leave their integration out. */
-  slackWebhookUrl: string;
-  pagerdutyRoutingKey: string;
+  receivers: ReceiverCredentials;
   /** Networks Prometheus scrapes through; Alertmanager only needs the first. */
   monitoringNetwork: docker.Network;
   scrapeNetworks: docker.Network[];
@@ -49,14 +48,24 @@ function healthProbe(port: number): docker.types.input.ContainerHealthcheck {
   };
 }
 
+/** What Alertmanager's receivers authenticate with; each is a Pulumi secret, empty if unset. */
+export interface ReceiverCredentials {
+  /** Slack incoming-webhook URL of the channels' messages. */
+  slackWebhookUrl: string;
+  /** Events API v2 routing key of PagerDuty service waste-mgmt-production. */
+  pagerdutyRoutingKey: string;
+  /** Ping URL of the heartbeat check the Watchdog keeps quiet. */
+  deadMansSwitchUrl: string;
+}
+
 /** Alertmanager's receiver credentials as secret files; an empty one leaves its file out. */
 export function receiverCredentialUploads(
-  slackWebhookUrl: string,
-  pagerdutyRoutingKey: string,
+  credentials: ReceiverCredentials,
 ): docker.types.input.ContainerUpload[] {
   return [
-    [SECRET_FILES.slackWebhook, slackWebhookUrl],
-    [SECRET_FILES.pagerdutyRoutingKey, pagerdutyRoutingKey],
+    [SECRET_FILES.slackWebhook, credentials.slackWebhookUrl],
+    [SECRET_FILES.pagerdutyRoutingKey, credentials.pagerdutyRoutingKey],
+    [SECRET_FILES.deadMansSwitch, credentials.deadMansSwitchUrl],
   ]
     .filter(([, value]) => value !== "")
     .map(([file, value]) => ({
@@ -96,8 +105,9 @@ export class Alerting extends pulumi.ComponentResource {
       content: renderRuleFile(area, args.runbookUrl),
     }));
     const alertmanagerYml = renderAlertmanagerConfig({
-      slack: args.slackWebhookUrl !== "",
-      pagerduty: args.pagerdutyRoutingKey !== "",
+      slack: args.receivers.slackWebhookUrl !== "",
+      pagerduty: args.receivers.pagerdutyRoutingKey !== "",
+      deadMansSwitch: args.receivers.deadMansSwitchUrl !== "",
     });
     publishRenderedFile({ path: "monitoring/prometheus.yml", content: prometheusYml });
     for (const rule of rules) {
@@ -118,7 +128,7 @@ export class Alerting extends pulumi.ComponentResource {
     this.alertmanagerData = volume("alertmanager-data");
 
     const am = MONITORING_ENDPOINTS.alertmanager;
-    const secretFiles = receiverCredentialUploads(args.slackWebhookUrl, args.pagerdutyRoutingKey);
+    const secretFiles = receiverCredentialUploads(args.receivers);
     this.alertmanager = new docker.Container(
       `${name}-alertmanager`,
       {

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { HEALTH_CHECKS } from "./contract";
+import { HEALTH_CHECKS, TLS_PROBE } from "./contract";
 import { duration } from "./duration";
 
 export interface BlackboxConfigInput {
@@ -27,7 +27,7 @@ export function renderBlackboxConfig(input: BlackboxConfigInput): string {
   );
   modules.https_public = {
     prober: "http",
-    timeout: "10s",
+    timeout: duration(TLS_PROBE.timeout),
     http: {
       method: "GET",
       preferred_ip_protocol: "ip4",
@@ -38,7 +38,7 @@ export function renderBlackboxConfig(input: BlackboxConfigInput): string {
   // Without verification the exporter reports an expired certificate's expiry instead of failing.
   modules.tls_certificate = {
     prober: "http",
-    timeout: "10s",
+    timeout: duration(TLS_PROBE.timeout),
     http: {
       method: "GET",
       preferred_ip_protocol: "ip4",

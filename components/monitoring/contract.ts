@@ -8,8 +8,10 @@
 export const INTERVALS = {
   /** Default scrape and rule evaluation interval. */
   default: 15,
-  /** Fast path for the emergencies with a 30 s and 60 s budget. */
+  /** Fast path for the emergencies with a 60 s budget. */
   fast: 10,
+  /** The backend's own metrics and the payments group: payment failures have 30 s to page. */
+  realtime: 5,
   /** Certificate probes: expiry moves in days, not seconds. */
   slow: 60,
 } as const;
@@ -40,6 +42,9 @@ export const HEALTH_CHECKS = {
 
 export type HealthCheckName = keyof typeof HEALTH_CHECKS;
 
+/** The public endpoint's and the certificate's probes: seconds to answer, and between probes. */
+export const TLS_PROBE = { timeout: 10, interval: INTERVALS.slow } as const;
+
 /** The runbook's thresholds. */
 export const THRESHOLDS = {
   cpuPercent: 80,
@@ -50,10 +55,20 @@ export const THRESHOLDS = {
   apiErrorRatio: 0.05,
   /** Share of failed payment attempts that pages at once. */
   paymentFailureRatio: 0.1,
+  /**
+   * Attempts a minute below which failures do not page: 1 failure in 3 attempts at night is bad
+   * luck, not an outage (ExternalServicesUnreachable still sees a provider that is down).
+   */
+  paymentMinAttemptsPerMinute: 10,
   /** Active users falling by more than this share within an hour. */
   activeUsersDropRatio: 0.2,
   /** Churn rate rising by more than this share against the same time a week before. */
   churnRiseRatio: 0.25,
+  /**
+   * Churn rate (a share of the accounts) below which a rise means nothing: against a week with
+   * no churn at all, any cancellation would be a rise.
+   */
+  churnRateFloor: 0.01,
   /** Share of the backend's pool (DB_POOL_MAX) in use that warns of exhaustion. */
   poolUsageRatio: 0.9,
   /** Share of Postgres's max_connections in use. */
@@ -78,6 +93,23 @@ export const BACKUP_THRESHOLDS = {
   /** Seconds without an archived segment, beside failures, that mean archiving is stuck. */
   archiveLagSeconds: 120,
 } as const;
+
+/**
+ * The payment outage the 30 s budget is held to: at least half of the attempts failing, steadily,
+ * with at least paymentMinAttemptsPerMinute attempts a minute. A smaller share crosses the
+ * threshold later (20 % needs half the minute's window, not a fifth of it), and so pages later.
+ */
+export const PAYMENT_OUTAGE = { failureShare: 0.5 } as const;
+
+/**
+ * Share of a rate's range an outage must fill before the alert's value crosses its threshold,
+ * for the alerts whose budget assumes an outage of a given size; the detection model counts the
+ * whole range for every other alert on a rate. For a share of failures over a window: the
+ * threshold over the outage's failure share.
+ */
+export const WINDOW_FILL: Record<string, number> = {
+  PaymentFailuresHigh: THRESHOLDS.paymentFailureRatio / PAYMENT_OUTAGE.failureShare,
+};
 
 /** Seconds from the start of an emergency to its page, per the runbook's escalation matrix. */
 export const RESPONSE_BUDGETS: Record<string, number> = {

@@ -1,12 +1,21 @@
 import { parse } from "yaml";
+import { WINDOW_FILL } from "./contract";
 
 /** The parts of a worst-case time to page, in seconds. */
 export interface Detection {
   alert: string;
-  /** The slowest scrape feeding the alert: interval plus timeout (a hanging target waits it out). */
-  scrape: number;
+  /** The slowest scrape feeding the alert: the first sample after the outage is this late... */
+  scrapeInterval: number;
+  /** ...and stored this much later still, when the target hangs until the scrape times out. */
+  scrapeTimeout: number;
   /** The rule group's evaluation interval. */
   evaluation: number;
+  /**
+   * For an alert on rate() or increase(): how much of the widest range the outage must fill
+   * before the value crosses the threshold (WINDOW_FILL of it, all of it by default). 0 for an
+   * alert on instant values.
+   */
+  window: number;
   /** The rule's `for`. */
   hold: number;
   /** group_wait of the Alertmanager route the alert takes. */
@@ -93,6 +102,26 @@ function selected(expr: string): { jobs: string[]; probes: string[] } {
   return { jobs: values("job"), probes: values("probe") };
 }
 
+/** Seconds of the widest range selector (`[1m]`, or a subquery's `[5m:30s]`) in `expr`, or 0. */
+export function widestRange(expr: string): number {
+  const ranges = [...expr.matchAll(/\[(\d+(?:ms|[smhdw]))+(?::[^\]]*)?\]/g)].map((m) =>
+    seconds(m[0].slice(1).split(/[:\]]/)[0]),
+  );
+  return Math.max(0, ...ranges);
+}
+
+/**
+ * Seconds of the range an outage must cover before a rate or increase over it crosses the
+ * threshold. Onset falls anywhere between two samples; whatever the phase, the sample that first
+ * shows the outage spanning this much of the range comes at most one scrape interval later,
+ * which the scrape term already counts. Rounded up to a tenth of a second, against the float
+ * error of the fill's division.
+ */
+function windowTerm(alert: string, expr: string): number {
+  const fill = WINDOW_FILL[alert] ?? 1;
+  return Math.ceil(Math.round(fill * widestRange(expr) * 1000) / 100) / 10;
+}
+
 function jobLabel(config: ScrapeConfig): string {
   const relabel = config.relabel_configs?.find((r) => r.target_label === "job");
   return relabel?.replacement ?? config.job_name;
@@ -101,7 +130,9 @@ function jobLabel(config: ScrapeConfig): string {
 /**
  * Worst-case seconds from an outage to Alertmanager notifying, per alert, read from the rendered
  * prometheus.yml, rule files and alertmanager.yml: the slowest feeding scrape (interval and
- * timeout), one evaluation interval, the rule's `for`, and the route's group_wait.
+ * timeout), the part of a rate's range the outage must fill, one evaluation interval, the rule's
+ * `for`, and the route's group_wait. It assumes an outage that holds steadily from its start, at
+ * the level WINDOW_FILL states where the budget needs one.
  */
 export function worstCaseDetections(files: {
   prometheus: string;
@@ -127,13 +158,13 @@ export function worstCaseDetections(files: {
             jobMatches && (probes.length === 0 || (probe !== undefined && probes.includes(probe)))
           );
         });
-        const scrape = Math.max(
-          0,
-          ...feeding.map(
-            (c) =>
-              seconds(c.scrape_interval ?? prometheus.global.scrape_interval) +
-              seconds(c.scrape_timeout ?? prometheus.global.scrape_timeout),
-          ),
+        const scrapes = feeding.map((c) => ({
+          interval: seconds(c.scrape_interval ?? prometheus.global.scrape_interval),
+          timeout: seconds(c.scrape_timeout ?? prometheus.global.scrape_timeout),
+        }));
+        const slowest = scrapes.reduce(
+          (worst, s) => (s.interval + s.timeout > worst.interval + worst.timeout ? s : worst),
+          { interval: 0, timeout: 0 },
         );
         const labels = { alertname: rule.alert, ...rule.labels };
         const groupWait = Math.max(
@@ -142,13 +173,16 @@ export function worstCaseDetections(files: {
           ),
         );
         const hold = seconds(rule.for ?? "0s");
+        const window = windowTerm(rule.alert, rule.expr);
         detections.push({
           alert: rule.alert,
-          scrape,
+          scrapeInterval: slowest.interval,
+          scrapeTimeout: slowest.timeout,
           evaluation,
+          window,
           hold,
           groupWait,
-          total: scrape + evaluation + hold + groupWait,
+          total: slowest.interval + slowest.timeout + evaluation + window + hold + groupWait,
         });
       }
     }

@@ -12,3 +12,16 @@ export function duration(seconds: number): string {
   }
   return `${seconds}s`;
 }
+
+/** Seconds in words, for descriptions: `20 seconds`, `a minute`, `2 minutes`, `an hour`. */
+export function spokenDuration(seconds: number): string {
+  for (const [unit, size, one] of [
+    ["hour", 3600, "an hour"],
+    ["minute", 60, "a minute"],
+  ] as const) {
+    if (seconds >= size && seconds % size === 0) {
+      return seconds === size ? one : `${seconds / size} ${unit}s`;
+    }
+  }
+  return seconds === 1 ? "a second" : `${seconds} seconds`;
+}

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { HEALTH_CHECKS, HealthCheckName, INTERVALS } from "./contract";
+import { HEALTH_CHECKS, HealthCheckName, INTERVALS, TLS_PROBE } from "./contract";
 import { duration } from "./duration";
 import { JOBS, PROBES, TLS_PROBES } from "./selectors";
 
@@ -139,8 +139,8 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
       probe: p.probe,
       module: p.module,
       target: p.target,
-      interval: INTERVALS.slow,
-      timeout: 10,
+      interval: TLS_PROBE.interval,
+      timeout: TLS_PROBE.timeout,
       blackbox: t.blackbox,
     }),
   );
@@ -163,7 +163,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
       staticJob(JOBS.redis, t.redis, INTERVALS.fast),
       staticJob(JOBS.nginx, t.nginx),
       staticJob(JOBS.nginxLog, t.nginxLog),
-      staticJob(JOBS.backend, new URL(t.backendUrl).host, INTERVALS.fast, "/metrics"),
+      staticJob(JOBS.backend, new URL(t.backendUrl).host, INTERVALS.realtime, "/metrics"),
       ...probes,
       ...tls,
     ],

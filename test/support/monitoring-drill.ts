@@ -3,6 +3,10 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import {
+  ALERTMANAGER_SECRETS_DIR,
+  SECRET_FILES,
+} from "../../components/monitoring/alertmanager-config";
 import { MONITORING_ENDPOINTS } from "../../components/monitoring/ports";
 import { NGINX_CONTAINER_PORTS } from "../../components/nginx/settings";
 import { DATABASE_NAME, ROLES } from "../../components/postgres/access";
@@ -13,6 +17,7 @@ import {
   renderRedisAcl,
 } from "../../components/redis/settings";
 import { BackendStandIn } from "./backend-stand-in";
+import { HeartbeatStandIn, Ping } from "./heartbeat-stand-in";
 import { NginxStub, startNginxExporter, startNginxStub, startNodeExporter } from "./host-exporters";
 import { MtailServer, startMtail } from "./mtail-server";
 import { ok, PostgresCluster } from "./postgres-cluster";
@@ -30,6 +35,9 @@ const REDIS_EXPORTER = "/usr/bin/prometheus-redis-exporter";
 export type DrillAlert = "BackendDown" | "RedisDown" | "PostgresDown";
 
 export const DRILL_ALERTS: DrillAlert[] = ["BackendDown", "RedisDown", "PostgresDown"];
+
+/** The secret keys the drill's render sets, which the dev stack file leaves empty. */
+export const DRILL_SECRETS = ["deadMansSwitchUrl"];
 
 /** The exporters and servers the drill runs whose /metrics the catalogue is checked against. */
 export type DrillMetricsEndpoint =
@@ -100,8 +108,10 @@ export function adaptPrometheusConfig(
  * The monitoring path of the dev stack on loopback: PostgreSQL and Redis with their rendered
  * settings, postgres_exporter, redis_exporter, the blackbox exporter, node_exporter and the nginx
  * exporter on a minimal nginx (stub_status and a TLS port to probe), Prometheus with the
- * rendered scrape configuration and rules, Alertmanager with the rendered routes, and a stand-in
- * for the backend. Only addresses, ports and directories differ from the stack.
+ * rendered scrape configuration and rules, Alertmanager with the rendered routes, and stand-ins
+ * for the backend and for the heartbeat check outside the host. Only addresses, ports and
+ * directories differ from the stack. `rendered` is the dev stack rendered with deadMansSwitchUrl
+ * set (see DRILL_SECRETS), so that the Watchdog's receiver has its integration.
  */
 export class MonitoringDrill {
   private readonly processes: ServerProcess[] = [];
@@ -110,6 +120,7 @@ export class MonitoringDrill {
   private postgres: PostgresCluster | undefined;
   private redis: ServerProcess | undefined;
   private backend: BackendStandIn | undefined;
+  private heartbeat: HeartbeatStandIn | undefined;
   private dir = "";
   private prometheusUrl = "";
   private alertmanagerUrl = "";
@@ -190,6 +201,18 @@ export class MonitoringDrill {
     };
     await startRedisHere();
 
+    // The heartbeat check outside the host; its ping URL is the one secret file the drill writes.
+    this.heartbeat = new HeartbeatStandIn();
+    await this.heartbeat.start();
+    const secretsDir = path.join(this.dir, "alertmanager-secrets");
+    file(path.join("alertmanager-secrets", SECRET_FILES.deadMansSwitch), this.heartbeat.url);
+    const alertmanagerYml = readRendered(rendered, "monitoring/alertmanager.yml");
+    assert.match(
+      alertmanagerYml,
+      new RegExp(`${ALERTMANAGER_SECRETS_DIR}/${SECRET_FILES.deadMansSwitch}`),
+      "the drill needs a render with deadMansSwitchUrl set",
+    );
+
     this.backend = new BackendStandIn(await freePort());
     const backend = this.backend;
     await backend.start();
@@ -243,7 +266,7 @@ export class MonitoringDrill {
       await startServer(
         ALERTMANAGER,
         [
-          `--config.file=${file("alertmanager.yml", readRendered(rendered, "monitoring/alertmanager.yml"))}`,
+          `--config.file=${file("alertmanager.yml", alertmanagerYml.replaceAll(ALERTMANAGER_SECRETS_DIR, secretsDir))}`,
           `--storage.path=${path.join(this.dir, "alertmanager")}`,
           `--web.listen-address=${loopback(ports.alertmanager)}`,
           "--cluster.listen-address=",
@@ -327,6 +350,12 @@ export class MonitoringDrill {
       stop: () => postgres.stop(),
       restore: () => postgres.restart(),
     });
+  }
+
+  /** The requests the heartbeat check has received so far, oldest first. */
+  get pings(): readonly Ping[] {
+    assert.ok(this.heartbeat, "the drill is not running");
+    return this.heartbeat.pings;
   }
 
   /** The URL of the drill's Prometheus, for instant queries. */
@@ -426,6 +455,7 @@ and on () count(probe_ssl_earliest_cert_expiry) > 0`;
       await process.stop();
     }
     await this.backend?.stop();
+    await this.heartbeat?.stop();
     await this.redis?.stop();
     await this.postgres?.destroy();
     this.cleanups.forEach((cleanup) => cleanup());

@@ -1,31 +1,33 @@
 import { HEALTH_CHECKS, INTERVALS } from "../contract";
 import { JOBS, PROBE_OF, sel } from "../selectors";
-import { RuleArea } from "./model";
+import { heldAlert, RuleArea } from "./model";
 
 /** The services of the runbook's health-check table, up or down. */
 export const availabilityRules: RuleArea = {
   name: "availability",
   interval: INTERVALS.fast,
   rules: [
-    {
+    heldAlert({
       alert: "BackendDown",
       expr: `probe_success${PROBE_OF("backendHealth")} == 0`,
       for: 20,
       severity: "critical",
       team: "platform",
       summary: "Backend API is down",
-      description: `GET ${HEALTH_CHECKS.backendHealth.path} on {{ $labels.instance }} has failed every probe (timeout ${HEALTH_CHECKS.backendHealth.timeout} s) for 20 seconds.`,
-    },
-    {
+      describe: (held) =>
+        `GET ${HEALTH_CHECKS.backendHealth.path} on {{ $labels.instance }} has failed every probe (timeout ${HEALTH_CHECKS.backendHealth.timeout} s) for ${held}.`,
+    }),
+    heldAlert({
       alert: "FrontendDown",
       expr: `probe_success${PROBE_OF("frontendHealth")} == 0`,
       for: 30,
       severity: "critical",
       team: "platform",
       summary: "Frontend is down",
-      description: `GET ${HEALTH_CHECKS.frontendHealth.path} on {{ $labels.instance }} has failed every probe for 30 seconds.`,
-    },
-    {
+      describe: (held) =>
+        `GET ${HEALTH_CHECKS.frontendHealth.path} on {{ $labels.instance }} has failed every probe for ${held}.`,
+    }),
+    heldAlert({
       alert: "PostgresDown",
       expr: `pg_up${sel({ job: JOBS.postgres })} == 0
 or
@@ -34,10 +36,10 @@ up${sel({ job: JOBS.postgres })} == 0`,
       severity: "critical",
       team: "platform",
       summary: "PostgreSQL is down",
-      description:
-        "The Postgres exporter on {{ $labels.instance }} cannot reach the database, or cannot be scraped, for a minute.",
-    },
-    {
+      describe: (held) =>
+        `The Postgres exporter on {{ $labels.instance }} cannot reach the database, or cannot be scraped, for ${held}.`,
+    }),
+    heldAlert({
       alert: "RedisDown",
       expr: `redis_up${sel({ job: JOBS.redis })} == 0
 or
@@ -46,35 +48,44 @@ up${sel({ job: JOBS.redis })} == 0`,
       severity: "critical",
       team: "platform",
       summary: "Redis is down",
-      description:
-        "The Redis exporter on {{ $labels.instance }} cannot reach Redis, or cannot be scraped, for 20 seconds.",
-    },
-    {
+      describe: (held) =>
+        `The Redis exporter on {{ $labels.instance }} cannot reach Redis, or cannot be scraped, for ${held}.`,
+    }),
+    // Only while the exporter reaches Postgres: otherwise PostgresDown is the page.
+    heldAlert({
       alert: "BackendDatabaseCheckFailing",
-      expr: `probe_success${PROBE_OF("backendDatabase")} == 0`,
+      expr: `probe_success${PROBE_OF("backendDatabase")} == 0
+and on ()
+pg_up${sel({ job: JOBS.postgres })} == 1`,
       for: 60,
       severity: "critical",
       team: "platform",
       summary: "Backend cannot use the database",
-      description: `GET ${HEALTH_CHECKS.backendDatabase.path} has failed for a minute while Postgres itself answers.`,
-    },
-    {
+      describe: (held) =>
+        `GET ${HEALTH_CHECKS.backendDatabase.path} on {{ $labels.instance }} has failed for ${held} while the Postgres exporter reaches the database: the fault lies between the backend and Postgres.`,
+    }),
+    // Only while the exporter reaches Redis: otherwise RedisDown is the page.
+    heldAlert({
       alert: "BackendRedisCheckFailing",
-      expr: `probe_success${PROBE_OF("backendRedis")} == 0`,
+      expr: `probe_success${PROBE_OF("backendRedis")} == 0
+and on ()
+redis_up${sel({ job: JOBS.redis })} == 1`,
       for: 60,
       severity: "critical",
       team: "platform",
       summary: "Backend cannot use Redis",
-      description: `GET ${HEALTH_CHECKS.backendRedis.path} has failed for a minute while Redis itself answers.`,
-    },
-    {
+      describe: (held) =>
+        `GET ${HEALTH_CHECKS.backendRedis.path} on {{ $labels.instance }} has failed for ${held} while the Redis exporter reaches Redis: the fault lies between the backend and Redis.`,
+    }),
+    heldAlert({
       alert: "ExternalServicesUnreachable",
       expr: `probe_success${PROBE_OF("backendExternal")} == 0`,
       for: 120,
       severity: "critical",
       team: "payments",
       summary: "Payment provider unreachable from the backend",
-      description: `GET ${HEALTH_CHECKS.backendExternal.path} has failed for 2 minutes: payments cannot be taken.`,
-    },
+      describe: (held) =>
+        `GET ${HEALTH_CHECKS.backendExternal.path} on {{ $labels.instance }} has failed for ${held}: payments cannot be taken.`,
+    }),
   ],
 };

@@ -1,3 +1,4 @@
+import { ROLES } from "../../postgres/access";
 import { INTERVALS, THRESHOLDS } from "../contract";
 import { JOBS, sel } from "../selectors";
 import { AlertRule, RuleArea } from "./model";
@@ -8,7 +9,7 @@ const postgres = sel({ job: JOBS.postgres });
 export function databaseRules(poolMax: number): RuleArea {
   const pool: AlertRule = {
     alert: "DatabasePoolNearExhaustion",
-    expr: `sum(pg_connections_by_role_count{job="${JOBS.postgres}",usename="waste_app"})
+    expr: `sum(pg_connections_by_role_count${sel({ job: JOBS.postgres, usename: ROLES.app })})
   >= ${THRESHOLDS.poolUsageRatio} * ${poolMax}`,
     for: 120,
     severity: "warning",

@@ -1,3 +1,4 @@
+import { spokenDuration } from "../duration";
 import { Severity, Team } from "../contract";
 
 /** One alerting rule, before rendering. */
@@ -22,4 +23,15 @@ export interface RuleArea {
   /** Seconds between evaluations. */
   interval: number;
   rules: AlertRule[];
+}
+
+/**
+ * An alert whose description says how long the condition held, in words made from its own `for`
+ * (`describe` gets them), so that the two cannot drift apart.
+ */
+export function heldAlert(
+  rule: Omit<AlertRule, "description"> & { describe: (held: string) => string },
+): AlertRule {
+  const { describe, ...alert } = rule;
+  return { ...alert, description: describe(spokenDuration(rule.for)) };
 }

@@ -1,6 +1,6 @@
 import { INTERVALS, THRESHOLDS } from "../contract";
 import { JOBS, ROOT_FILESYSTEM, sel } from "../selectors";
-import { RuleArea } from "./model";
+import { heldAlert, RuleArea } from "./model";
 
 const node = sel({ job: JOBS.node });
 
@@ -9,7 +9,7 @@ export const systemRules: RuleArea = {
   name: "system",
   interval: INTERVALS.default,
   rules: [
-    {
+    heldAlert({
       alert: "HostHighCpuUsage",
       expr: `100 * (
   1 - avg by (instance) (rate(node_cpu_seconds_total{job="${JOBS.node}",mode="idle"}[5m]))
@@ -18,9 +18,9 @@ export const systemRules: RuleArea = {
       severity: "warning",
       team: "platform",
       summary: `CPU above ${THRESHOLDS.cpuPercent} % on {{ $labels.instance }}`,
-      description: 'CPU has been {{ $value | printf "%.0f" }} % busy for 5 minutes.',
-    },
-    {
+      describe: (held) => `CPU has been {{ $value | printf "%.0f" }} % busy for ${held}.`,
+    }),
+    heldAlert({
       alert: "HostHighMemoryUsage",
       expr: `100 * (
   1 - node_memory_MemAvailable_bytes${node} / node_memory_MemTotal_bytes${node}
@@ -29,8 +29,8 @@ export const systemRules: RuleArea = {
       severity: "warning",
       team: "platform",
       summary: `Memory above ${THRESHOLDS.memoryPercent} % on {{ $labels.instance }}`,
-      description: '{{ $value | printf "%.0f" }} % of memory has been in use for 5 minutes.',
-    },
+      describe: (held) => `{{ $value | printf "%.0f" }} % of memory has been in use for ${held}.`,
+    }),
     {
       alert: "HostDiskSpaceLow",
       expr: `100 * node_filesystem_avail_bytes${ROOT_FILESYSTEM}

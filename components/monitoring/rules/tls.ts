@@ -1,6 +1,6 @@
 import { INTERVALS, THRESHOLDS } from "../contract";
 import { JOBS, sel, TLS_PROBES } from "../selectors";
-import { RuleArea } from "./model";
+import { heldAlert, RuleArea } from "./model";
 
 const certificate = sel({ job: JOBS.tls, probe: TLS_PROBES.certificate });
 const endpoint = sel({ job: JOBS.tls, probe: TLS_PROBES.endpoint });
@@ -44,15 +44,15 @@ ${daysLeft} > 0`,
       summary: "TLS certificate has expired",
       description: "The certificate of {{ $labels.instance }} expired; browsers refuse the site.",
     },
-    {
+    heldAlert({
       alert: "PublicEndpointDown",
       expr: `probe_success${endpoint} == 0`,
       for: 120,
       severity: "critical",
       team: "platform",
       summary: "The public HTTPS endpoint fails",
-      description:
-        "HTTPS requests to {{ $labels.instance }} have failed for 2 minutes (TLS or HTTP).",
-    },
+      describe: (held) =>
+        `HTTPS requests to {{ $labels.instance }} have failed for ${held} (TLS or HTTP).`,
+    }),
   ],
 };
