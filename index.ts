@@ -255,6 +255,7 @@ new BackupScheduler(
       redis: settings.redisSnapshotSchedule,
     },
     database: DATABASE_NAME,
+    manifestTables: settings.backupManifestTables,
     postgresData: postgres.volume,
     redis: {
       host: redis.host,

@@ -27,6 +27,17 @@ describe("backup schedules in config", () => {
     ]);
   });
 
+  it("names the key and the fix for a manifest table that is not schema.table in lower case", () => {
+    const tables = JSON.stringify(["public.pickups", "Public.Routes", "routes", "a.b.c"]);
+    const fix = "must be a table named with its schema, in lower case, such as public.pickups";
+    assert.deepEqual(problems({ backupManifestTables: tables }), [
+      `backupManifestTables[1]: ${fix} (got "Public.Routes")`,
+      `backupManifestTables[2]: ${fix} (got "routes")`,
+      `backupManifestTables[3]: ${fix} (got "a.b.c")`,
+    ]);
+    assert.deepEqual(problems({ backupManifestTables: JSON.stringify(["public.pickups"]) }), []);
+  });
+
   it("refuses an hourly incremental that would collide with the nightly full", () => {
     assert.deepEqual(problems({ backupIncrementalSchedule: "0 * * * *" }), [
       'backupIncrementalSchedule: fires at 2024-01-01 02:00 UTC, within backupFullWindowMinutes (60) of a full backup (backupFullSchedule "0 2 * * *"); leave those hours out, such as "0 0,1,3-23 * * *" beside a full at 02:00',
@@ -131,6 +142,8 @@ describe("the backup container on Pulumi's mock engine", () => {
     ]);
     const envs = inputs.envs as string[];
     assert.ok(envs.includes("REDIS_USER=waste_backup"));
+    // No key tables configured: the manifest covers every table of the database.
+    assert.ok(envs.includes("BACKUP_MANIFEST_TABLES="));
     assert.ok(envs.some((e) => /^PGBACKREST_REPO1_CIPHER_PASS=\w{32}$/.test(e)));
     const files = (inputs.uploads as { file: string }[]).map((u) => u.file);
     assert.ok(files.includes("/etc/waste-backup/rendered/postgres/postgresql.conf"));

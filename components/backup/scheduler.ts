@@ -21,6 +21,8 @@ export interface BackupSchedulerArgs {
   schedules: BackupSchedules;
   /** The application database the manifests and integrity checks read. */
   database: string;
+  /** Key tables of the manifest, `schema.table`; empty means every table of the database. */
+  manifestTables: readonly string[];
   /** Postgres's data volume: read by backups, written only by a restore. */
   postgresData: docker.Volume;
   redis: {
@@ -70,6 +72,7 @@ export class BackupScheduler extends pulumi.ComponentResource {
             `PGHOST=${SOCKET_DIR}`,
             "PGUSER=postgres",
             `PGDATABASE=${args.database}`,
+            `BACKUP_MANIFEST_TABLES=${args.manifestTables.join(" ")}`,
             `PGDATA=${PGDATA}`,
             `BACKUP_SCRATCH_ROOT=${POSTGRES_DATA_MOUNT}`,
             `REDIS_HOST=${host}`,

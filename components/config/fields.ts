@@ -90,3 +90,11 @@ export const bucketName = z
     /^$|^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
     "must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens",
   );
+
+/** A table named with its schema, in the lower case PostgreSQL folds unquoted names to. */
+export const qualifiedTable = z
+  .string()
+  .regex(
+    /^[a-z_][a-z0-9_]{0,62}\.[a-z_][a-z0-9_]{0,62}$/,
+    "must be a table named with its schema, in lower case, such as public.pickups",
+  );

@@ -404,6 +404,13 @@ export const SETTINGS = {
     default: 2,
     schema: z.number().int().min(1, "must be at least 1").max(32, "must be at most 32"),
   }),
+  backupManifestTables: setting({
+    type: "array",
+    description:
+      "Key tables (schema.table) whose row counts and checksums are recorded after each backup and compared after a restore; empty means every table of the application database.",
+    default: [],
+    schema: z.array(field.qualifiedTable),
+  }),
   backupCipherPass: setting({
     type: "string",
     description:

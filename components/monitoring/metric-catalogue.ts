@@ -141,6 +141,7 @@ export const METRIC_CATALOGUE: Record<MetricSourceName, MetricSource> = {
       "pgbackrest_backup_last_success_timestamp_seconds",
       "pgbackrest_backup_last_duration_seconds",
       "pgbackrest_backup_last_size_bytes",
+      "backup_manifest_last_run_success",
     ],
   },
 };

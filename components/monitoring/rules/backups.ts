@@ -34,6 +34,16 @@ export const backupRules: RuleArea = {
         "The last incremental or full pgBackRest backup finished {{ $value | humanizeDuration }} ago; hourly incrementals are failing or skipped.",
     },
     {
+      alert: "BackupManifestFailed",
+      expr: `backup_manifest_last_run_success${sel({ job: JOBS.node })} == 0`,
+      for: 300,
+      severity: "warning",
+      team: "platform",
+      summary: "The manifest of the last database backup could not be recorded",
+      description:
+        "Row counts and checksums were not recorded after the last backup on {{ $labels.instance }}: the backup itself is good, but a restore of it cannot be compared with what it held.",
+    },
+    {
       alert: "WalArchivingFailing",
       expr: `rate(pg_archiver_failed_count${postgres}[5m]) > 0
   and on (job, instance)
