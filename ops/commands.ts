@@ -4,6 +4,8 @@ import { BACKUP_CONTAINER, POSTGRES_CONTAINER } from "../components/backup/layou
 export interface Step {
   why: string;
   argv: string[];
+  /** What the command must print (trimmed) for the operation to go on; a check, not an action. */
+  expect?: string;
 }
 
 export type Parsed = { steps: Step[] } | { error: string };
@@ -64,6 +66,11 @@ function restoreSteps(args: string[]): Parsed {
   return {
     steps: [
       { why: "stop the server cleanly", argv: ["docker", "stop", "-t", "60", POSTGRES_CONTAINER] },
+      {
+        why: "make sure it is stopped: a restore under a running server destroys its data",
+        argv: ["docker", "inspect", "-f", "{{.State.Running}}", POSTGRES_CONTAINER],
+        expect: "false",
+      },
       exec("restore the data directory in place", "backup-restore", ...target),
       {
         why: "start the server: it replays WAL and opens",

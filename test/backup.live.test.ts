@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BackupEnv, sample, succeeded } from "./support/backup-env";
+import { BACKUP_BIN, BackupEnv, sample, succeeded } from "./support/backup-env";
 import { ok, PostgresCluster } from "./support/postgres-cluster";
 import { execAsUser, freePort, run, ServerProcess, waitFor } from "./support/processes";
 import { readRendered, renderedStack } from "./support/rendered";
@@ -11,7 +11,8 @@ import { readRendered, renderedStack } from "./support/rendered";
 // port adapted): backups, a crash that loses the data directory, restores to the latest point and
 // to a recorded time, the Redis snapshot, verify and the disaster-recovery test.
 const DATABASE = "waste_management";
-const PGBENCH = "/usr/lib/postgresql/15/bin/pgbench";
+const PG_BIN = "/usr/lib/postgresql/15/bin";
+const PGBENCH = `${PG_BIN}/pgbench`;
 
 let cluster: PostgresCluster;
 let backup: BackupEnv;
@@ -220,10 +221,30 @@ describe("backups with pgBackRest 2.45 on PostgreSQL 15, from the image's script
     );
   });
 
-  it("refuses to restore while the server runs, and a time without a zone", async () => {
-    const running = await backup.script("backup-restore", ["--latest"]);
-    assert.equal(running.code, 1);
-    assert.match(running.stdout, /PostgreSQL is running on .*; stop it before restoring/);
+  it("refuses to restore while the server runs, even from a PID namespace that cannot see it", async () => {
+    // The backup container has a PID namespace of its own: postmaster.pid's pid names no process
+    // there, and pg_ctl status says no server runs. The shared socket still answers.
+    const inOwnPidNamespace = (file: string, args: string[]) => {
+      const [command, argv] = execAsUser("postgres", file, args);
+      const unshare = ["--pid", "--fork", "--mount-proc", command, ...argv];
+      return run("unshare", unshare, { env: backup.env, timeoutMs: 60000 });
+    };
+    const status = await inOwnPidNamespace(`${PG_BIN}/pg_ctl`, ["status", "-D", cluster.dataDir]);
+    assert.match(status.stdout, /no server running/);
+    const running = await inOwnPidNamespace(path.join(BACKUP_BIN, "backup-restore"), ["--latest"]);
+    assert.equal(running.code, 1, running.stdout);
+    assert.match(
+      running.stdout,
+      /PostgreSQL answers on .* \(accepting connections\); stop it before restoring/,
+    );
+    assert.ok(
+      fs.existsSync(path.join(cluster.dataDir, "postmaster.pid")),
+      "postmaster.pid removed",
+    );
+    assert.equal(await sql("SELECT count(*) FROM pickups"), "30");
+  });
+
+  it("refuses a restore target without a time zone", async () => {
     const zoneless = await backup.script("backup-restore", ["--target", "2024-05-01 10:15:00"]);
     assert.equal(zoneless.code, 1);
     assert.match(zoneless.stdout, /a time zone is required/);

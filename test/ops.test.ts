@@ -1,13 +1,39 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseOps, targetProblem } from "../ops/commands";
-import { run } from "./support/processes";
+import { run, tempDir } from "./support/processes";
 
 const ROOT = path.join(__dirname, "..");
 
-function ops(args: string[]) {
+function ops(args: string[], env: NodeJS.ProcessEnv = {}) {
   const tsNode = path.join(ROOT, "node_modules", ".bin", "ts-node");
-  return run(tsNode, ["-T", path.join(ROOT, "ops", "main.ts"), ...args], { timeoutMs: 60000 });
+  const main = path.join(ROOT, "ops", "main.ts");
+  return run(tsNode, ["-T", main, ...args], { timeoutMs: 60000, env });
+}
+
+/**
+ * A `docker` first on PATH that records its arguments, one call a line, and answers `inspect`
+ * with the given running state: the sequence ops runs, without a Docker engine.
+ */
+function fakeDocker(state: { running: string }) {
+  const dir = tempDir("fake-docker");
+  const log = path.join(dir, "calls");
+  fs.writeFileSync(
+    path.join(dir, "docker"),
+    [
+      "#!/bin/sh",
+      `echo "$*" >> ${log}`,
+      `if [ "$1" = inspect ]; then echo ${state.running}; fi`,
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  return {
+    env: { PATH: `${dir}:${process.env.PATH ?? ""}` },
+    calls: () => fs.readFileSync(log, "utf8").trim().split("\n"),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 describe("npm run ops", () => {
@@ -39,6 +65,7 @@ describe("npm run ops", () => {
       parsed.steps.map((s) => s.argv),
       [
         ["docker", "stop", "-t", "60", "postgres"],
+        ["docker", "inspect", "-f", "{{.State.Running}}", "postgres"],
         ["docker", "exec", "-i", "backup", "backup-restore", "--target", "2024-05-01 10:15:00+00"],
         ["docker", "start", "postgres"],
       ],
@@ -102,6 +129,8 @@ describe("npm run ops", () => {
       [
         "# stop the server cleanly",
         "docker stop -t 60 postgres",
+        "# make sure it is stopped: a restore under a running server destroys its data (must print false)",
+        "docker inspect -f {{.State.Running}} postgres",
         "# restore the data directory in place",
         "docker exec -i backup backup-restore --latest",
         "# start the server: it replays WAL and opens",
@@ -109,5 +138,39 @@ describe("npm run ops", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("runs the restore's docker commands in order once the container is stopped", async () => {
+    const docker = fakeDocker({ running: "false" });
+    try {
+      const result = await ops(["restore", "--latest"], docker.env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(docker.calls(), [
+        "stop -t 60 postgres",
+        "inspect -f {{.State.Running}} postgres",
+        "exec -i backup backup-restore --latest",
+        "start postgres",
+      ]);
+    } finally {
+      docker.remove();
+    }
+  });
+
+  it("restores nothing while Docker still reports the postgres container running", async () => {
+    const docker = fakeDocker({ running: "true" });
+    try {
+      const result = await ops(["restore", "--latest"], docker.env);
+      assert.equal(result.code, 1, result.stdout);
+      assert.match(
+        result.stderr,
+        /^ops: 'docker inspect -f \{\{\.State\.Running\}\} postgres' printed 'true', not 'false'/,
+      );
+      assert.deepEqual(docker.calls(), [
+        "stop -t 60 postgres",
+        "inspect -f {{.State.Running}} postgres",
+      ]);
+    } finally {
+      docker.remove();
+    }
   });
 });
