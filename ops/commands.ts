@@ -1,4 +1,4 @@
-import { BACKUP_CONTAINER, POSTGRES_CONTAINER } from "../components/backup/layout";
+import { BACKUP_CONTAINER, POSTGRES_CONTAINER, REDIS_CONTAINER } from "../components/backup/layout";
 
 /** One command an operation runs on the Docker host, and why, for --dry-run and errors. */
 export interface Step {
@@ -20,6 +20,8 @@ Commands (each runs in the ${BACKUP_CONTAINER} container through docker exec):
   verify                       pgBackRest verify and check, amcheck on the live database
   dr-test                      restore the latest backup into a scratch server and verify it
   redis-snapshot               BGSAVE and copy Redis's RDB into the repository
+  redis-restore [--snapshot <name>]
+                               stop ${REDIS_CONTAINER}, put a snapshot back (default: the newest), start it
   system-backup                archive the monitoring data and the rendered configuration
 
 --dry-run prints the docker commands instead of running them. DOCKER_HOST selects the host.`;
@@ -80,6 +82,34 @@ function restoreSteps(args: string[]): Parsed {
   };
 }
 
+/** A snapshot's name as backup-redis stores it. */
+const SNAPSHOT = /^dump-\d{8}T\d{6}Z\.rdb$/;
+
+function redisRestoreSteps(args: string[]): Parsed {
+  let snapshot: string;
+  if (args.length === 0) {
+    snapshot = "--latest";
+  } else if (args.length === 2 && args[0] === "--snapshot" && SNAPSHOT.test(args[1])) {
+    snapshot = args[1];
+  } else {
+    return {
+      error: "redis-restore takes no argument or --snapshot dump-<YYYYMMDDTHHMMSSZ>.rdb",
+    };
+  }
+  return {
+    steps: [
+      { why: "stop Redis", argv: ["docker", "stop", "-t", "30", REDIS_CONTAINER] },
+      {
+        why: "make sure it is stopped: a running Redis would save over the restored files",
+        argv: ["docker", "inspect", "-f", "{{.State.Running}}", REDIS_CONTAINER],
+        expect: "false",
+      },
+      exec("put the snapshot back as Redis's data", "backup-redis-restore", snapshot),
+      { why: "start Redis: it loads the snapshot", argv: ["docker", "start", REDIS_CONTAINER] },
+    ],
+  };
+}
+
 /** The steps of an `ops` command line, or what is wrong with it. */
 export function parseOps(argv: string[]): Parsed {
   const [command, ...rest] = argv.filter((arg) => arg !== "--dry-run");
@@ -105,6 +135,8 @@ export function parseOps(argv: string[]): Parsed {
       return none([exec("restore into a scratch server and verify it", "backup-dr-test")]);
     case "redis-snapshot":
       return none([exec("snapshot Redis", "backup-redis")]);
+    case "redis-restore":
+      return redisRestoreSteps(rest);
     case "system-backup":
       return none([exec("archive the system data", "backup-system")]);
     default:

@@ -10,6 +10,7 @@ import {
   execAsUser,
   freePort,
   requireBinary,
+  run,
   ServerProcess,
   startServer,
   tempDir,
@@ -97,7 +98,7 @@ describe("the Redis, system and scheduled backup jobs, and their metrics", funct
     }
   });
 
-  it("snapshots Redis with BGSAVE into the repository, and a fresh Redis loads it unchanged", async () => {
+  it("snapshots Redis with BGSAVE, and backup-redis-restore puts it back whole over other data", async () => {
     const log = succeeded(await backup.script("backup-redis", [], redisEnv()), "backup-redis");
     const name = /stored Redis snapshot (dump-\d{8}T\d{6}Z\.rdb)/.exec(log)?.[1];
     assert.ok(name, log);
@@ -105,32 +106,62 @@ describe("the Redis, system and scheduled backup jobs, and their metrics", funct
     assert.equal(sample(metrics, "redis_snapshot_last_run_success"), 1);
     assert.ok((sample(metrics, "redis_snapshot_last_success_timestamp_seconds") ?? 0) > 0);
 
-    // The rendered redis.conf loads its data from the AOF directory; Redis 7's multi-part AOF
-    // takes an RDB file as its base, which is how the runbook puts a snapshot back.
-    const fresh = tempDir("backup-redis-fresh");
+    // A Redis with the rendered redis.conf and other data, stopped: its AOF must give way. Its
+    // files belong to uid 999 in the stack, which is also the backup image's postgres.
+    const fresh = tempDir("backup-redis-fresh", "postgres");
     dirs.push(fresh);
-    const lib = path.join(__dirname, "..", "images", "postgres-backup", "bin", "backup-lib.sh");
-    const file = path.join(backup.path("scratch"), "dump.rdb");
-    const fetch = `. ${lib} && repo_get extra/waste/redis/${name} > ${file}`;
-    const copy = await backup.script("sh", ["-c", fetch]);
-    assert.equal(copy.code, 0, copy.stderr);
-    fs.mkdirSync(path.join(fresh, "appendonlydir"));
-    fs.copyFileSync(file, path.join(fresh, "appendonlydir", "appendonly.aof.1.base.rdb"));
-    fs.writeFileSync(
-      path.join(fresh, "appendonlydir", "appendonly.aof.manifest"),
-      "file appendonly.aof.1.base.rdb seq 1 type b\n",
-    );
     writeRedisFiles(
       fresh,
       readRendered(out, "redis/redis.conf"),
       renderRedisAcl({ appPassword: app.password, monitoringPassword: "x".repeat(32) }),
     );
     const freshPort = await freePort();
+    const other = await startRedis(fresh, freshPort);
+    await reply(freshPort, app, ["set", "stale", "1"]);
+    await other.stop();
+    await run("chown", ["-R", "postgres:postgres", fresh]);
+
+    const env = { ...redisEnv(), REDIS_PORT: String(freshPort), REDIS_DATA_DIR: fresh };
+    const restored = succeeded(
+      await backup.script("backup-redis-restore", ["--latest"], env),
+      "backup-redis-restore",
+    );
+    assert.match(
+      restored,
+      new RegExp(`restored Redis snapshot ${name} as the base of appendonlydir`),
+    );
+    const aside = fs.readdirSync(fresh).filter((f) => f.startsWith("before-restore-"));
+    assert.equal(aside.length, 1);
+    assert.ok(fs.readdirSync(path.join(fresh, aside[0])).includes("appendonlydir"));
+
+    // The snapshot as a bare dump.rdb, which is all a restore by hand puts back: Redis 7 with
+    // appendonly yes starts empty from it (redis/redis#12098).
+    const bare = tempDir("backup-redis-bare");
+    dirs.push(bare);
+    writeRedisFiles(
+      bare,
+      readRendered(out, "redis/redis.conf"),
+      renderRedisAcl({ appPassword: app.password, monitoringPassword: "x".repeat(32) }),
+    );
+    fs.copyFileSync(path.join(fresh, "dump.rdb"), path.join(bare, "dump.rdb"));
+    const barePort = await freePort();
+    const bareRedis = await startRedis(bare, barePort);
+    assert.equal(await reply(barePort, app, ["dbsize"]), "0");
+    await bareRedis.stop();
+
     servers.push(await startRedis(fresh, freshPort));
     assert.equal(await reply(freshPort, app, ["dbsize"]), "202");
     assert.equal(await reply(freshPort, app, ["get", "route:199"]), "bin-1393");
     assert.equal(await reply(freshPort, app, ["hget", "truck:42", "load"]), "310");
     assert.equal(await reply(freshPort, app, ["lrange", "queue:pickups", "0", "-1"]), "a\nb\nc");
+    assert.equal(await reply(freshPort, app, ["exists", "stale"]), "0");
+  });
+
+  it("refuses to restore a Redis snapshot while Redis answers", async () => {
+    const result = await backup.script("backup-redis-restore", ["--latest"], redisEnv());
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stdout, /Redis answers on 127\.0\.0\.1:\d+; stop it before restoring/);
+    assert.ok(fs.existsSync(path.join(redisDir, "appendonlydir")));
   });
 
   it("archives the monitoring data and the rendered configuration into the repository", async () => {

@@ -127,7 +127,7 @@ describe("the backup container on Pulumi's mock engine", () => {
       { volumeName: "backup-socket", containerPath: "/var/run/postgresql" },
       { volumeName: "backup-repo", containerPath: "/var/lib/pgbackrest" },
       { volumeName: "backup-metrics", containerPath: "/var/lib/backup-metrics", readOnly: false },
-      { volumeName: "redis-data", containerPath: "/srv/redis-data", readOnly: true },
+      { volumeName: "redis-data", containerPath: "/srv/redis-data", readOnly: false },
       {
         volumeName: "alerting-prometheus-data",
         containerPath: "/srv/system/prometheus",

@@ -72,6 +72,28 @@ describe("npm run ops", () => {
     );
   });
 
+  it("stops Redis, puts a snapshot back with the image's script and starts Redis again", () => {
+    const argv = (args: string[]) => {
+      const parsed = parseOps(args);
+      return "steps" in parsed ? parsed.steps.map((s) => s.argv.join(" ")) : parsed;
+    };
+    assert.deepEqual(argv(["redis-restore"]), [
+      "docker stop -t 30 redis",
+      "docker inspect -f {{.State.Running}} redis",
+      "docker exec -i backup backup-redis-restore --latest",
+      "docker start redis",
+    ]);
+    assert.deepEqual(argv(["redis-restore", "--snapshot", "dump-20240501T101500Z.rdb"]), [
+      "docker stop -t 30 redis",
+      "docker inspect -f {{.State.Running}} redis",
+      "docker exec -i backup backup-redis-restore dump-20240501T101500Z.rdb",
+      "docker start redis",
+    ]);
+    assert.deepEqual(parseOps(["redis-restore", "--snapshot", "../../etc/passwd"]), {
+      error: "redis-restore takes no argument or --snapshot dump-<YYYYMMDDTHHMMSSZ>.rdb",
+    });
+  });
+
   it("accepts timestamps with a zone and refuses the rest, naming what is wrong", () => {
     for (const good of [
       "2024-05-01 10:15:00+00",

@@ -26,7 +26,7 @@ export const SYSTEM_SOURCES_DIR = "/srv/system";
 export const RENDERED_CONFIG_DIR = "/etc/waste-backup/rendered";
 export const SCHEDULE_FILE = "/etc/waste-backup/schedule";
 
-/** Where Redis's RDB file is mounted read-only in the backup container. */
+/** Where Redis's data volume is mounted in the backup container, writable for a restore. */
 export const REDIS_DATA_DIR = "/srv/redis-data";
 
 /** The container that runs the scheduler and every backup, verify and restore command. */
@@ -41,3 +41,6 @@ export const SECRET_ENV = {
 
 /** The Postgres container, which a restore stops and starts again. */
 export const POSTGRES_CONTAINER = "postgres";
+
+/** The Redis container, which a Redis restore stops and starts again. */
+export const REDIS_CONTAINER = "redis";

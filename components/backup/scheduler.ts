@@ -94,7 +94,8 @@ export class BackupScheduler extends pulumi.ComponentResource {
           { volumeName: args.postgresData.name, containerPath: POSTGRES_DATA_MOUNT },
           ...repository.mounts,
           metricsMount(repository.metricsVolume, false),
-          { volumeName: redis.data.name, containerPath: REDIS_DATA_DIR, readOnly: true },
+          // Writable only for backup-redis-restore; snapshots read dump.rdb.
+          { volumeName: redis.data.name, containerPath: REDIS_DATA_DIR, readOnly: false },
           ...Object.entries(args.systemVolumes).map(([directory, volumeName]) => ({
             volumeName,
             containerPath: `${SYSTEM_SOURCES_DIR}/${directory}`,
