@@ -17,7 +17,9 @@ Commands (each runs in the ${BACKUP_CONTAINER} container through docker exec):
   list                         list the backups in the repository
   restore --latest             stop ${POSTGRES_CONTAINER}, restore every archived commit (--delta), start it
   restore --target <time>      the same, up to a time such as '2024-05-01 10:15:00+00'
+  restore --backup <label>     the same, to that backup's restore point (its manifest's state)
   verify                       pgBackRest verify and check, amcheck on the live database
+  verify --manifest <label>    the same, and every table against that backup's manifest
   dr-test                      restore the latest backup into a scratch server and verify it
   redis-snapshot               BGSAVE and copy Redis's RDB into the repository
   redis-restore [--snapshot <name>]
@@ -29,6 +31,16 @@ Commands (each runs in the ${BACKUP_CONTAINER} container through docker exec):
 /** A timestamp pgBackRest and PostgreSQL read the same way: a date, a time and a zone. */
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
+/** A pgBackRest backup label: a full, or a differential or incremental on top of one. */
+const LABEL = /^\d{8}-\d{6}F(_\d{8}-\d{6}[DI])?$/;
+
+function labelProblem(option: string, text: string): string | undefined {
+  return LABEL.test(text)
+    ? undefined
+    : `${option}: '${text}' is not a backup label, such as 20240501-020000F or ` +
+        "20240501-020000F_20240501-100000I (see npm run ops -- list)";
+}
 
 /** Why a restore target is not usable, or undefined. */
 export function targetProblem(text: string): string | undefined {
@@ -62,8 +74,16 @@ function restoreSteps(args: string[]): Parsed {
       return { error: `restore --target: ${problem}` };
     }
     target = ["--target", args[1]];
+  } else if (args.length === 2 && args[0] === "--backup") {
+    const problem = labelProblem("restore --backup", args[1]);
+    if (problem) {
+      return { error: problem };
+    }
+    target = ["--backup", args[1]];
   } else {
-    return { error: "restore needs exactly one of --latest or --target <time>" };
+    return {
+      error: "restore needs exactly one of --latest, --target <time> or --backup <label>",
+    };
   }
   return {
     steps: [
@@ -130,6 +150,21 @@ export function parseOps(argv: string[]): Parsed {
     case "restore":
       return restoreSteps(rest);
     case "verify":
+      if (rest.length === 2 && rest[0] === "--manifest") {
+        const problem = labelProblem("verify --manifest", rest[1]);
+        return problem
+          ? { error: problem }
+          : {
+              steps: [
+                exec(
+                  "verify the repository and the database against the backup's manifest",
+                  "backup-verify",
+                  "--manifest",
+                  rest[1],
+                ),
+              ],
+            };
+      }
       return none([exec("verify the repository and the database", "backup-verify")]);
     case "dr-test":
       return none([exec("restore into a scratch server and verify it", "backup-dr-test")]);

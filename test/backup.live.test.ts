@@ -250,6 +250,30 @@ describe("backups with pgBackRest 2.45 on PostgreSQL 15, from the image's script
     assert.match(zoneless.stdout, /a time zone is required/);
   });
 
+  it("restores to a backup's restore point, where the database matches its manifest", async () => {
+    await cluster.stop();
+    const log = succeeded(
+      await backup.script("backup-restore", ["--backup", incrLabel]),
+      "restore --backup",
+    );
+    assert.match(log, new RegExp(`--set=${incrLabel} --type=name --target=backup-${incrLabel}`));
+    await cluster.restart();
+    await waitForPromotion();
+    assert.equal(await sql("SELECT sum(abalance) FROM pgbench_accounts"), accountsAtIncr);
+    const verified = succeeded(
+      await backup.script("backup-verify", ["--manifest", incrLabel], {}, 180000),
+      "backup-verify --manifest",
+    );
+    assert.match(verified, new RegExp(`\\d+ tables match the manifest of backup ${incrLabel}`));
+    assert.match(verified, /repository, archiving, indexes and the manifest verified/);
+  });
+
+  it("refuses a backup label that is not one", async () => {
+    const result = await backup.script("backup-restore", ["--backup", "yesterday"]);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /not a backup label, such as 20240501-020000F/);
+  });
+
   it("verifies the repository, the archiving and the indexes after the restores", async () => {
     const log = succeeded(await backup.script("backup-verify", [], {}, 180000), "backup-verify");
     assert.match(log, /repository, archiving and indexes verified/);

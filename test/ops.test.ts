@@ -94,6 +94,23 @@ describe("npm run ops", () => {
     });
   });
 
+  it("restores to a backup's restore point and verifies against the same backup's manifest", () => {
+    const argv = (args: string[]) => {
+      const parsed = parseOps(args);
+      return "steps" in parsed ? parsed.steps.map((s) => s.argv.join(" ")) : parsed;
+    };
+    const label = "20240501-020000F_20240501-100000I";
+    assert.deepEqual(argv(["restore", "--backup", label]), [
+      "docker stop -t 60 postgres",
+      "docker inspect -f {{.State.Running}} postgres",
+      `docker exec -i backup backup-restore --backup ${label}`,
+      "docker start postgres",
+    ]);
+    assert.deepEqual(argv(["verify", "--manifest", label]), [
+      `docker exec -i backup backup-verify --manifest ${label}`,
+    ]);
+  });
+
   it("accepts timestamps with a zone and refuses the rest, naming what is wrong", () => {
     for (const good of [
       "2024-05-01 10:15:00+00",
@@ -112,12 +129,19 @@ describe("npm run ops", () => {
     assert.deepEqual(parseOps(["backup", "--type", "differential"]), {
       error: "backup needs --type full or --type incr",
     });
-    assert.deepEqual(parseOps(["restore"]), {
-      error: "restore needs exactly one of --latest or --target <time>",
-    });
+    const oneOf = "restore needs exactly one of --latest, --target <time> or --backup <label>";
+    assert.deepEqual(parseOps(["restore"]), { error: oneOf });
     assert.deepEqual(parseOps(["restore", "--latest", "--target", "2024-05-01 10:15:00+00"]), {
-      error: "restore needs exactly one of --latest or --target <time>",
+      error: oneOf,
     });
+    assert.deepEqual(parseOps(["restore", "--backup", "latest"]), {
+      error:
+        "restore --backup: 'latest' is not a backup label, such as 20240501-020000F or 20240501-020000F_20240501-100000I (see npm run ops -- list)",
+    });
+    assert.match(
+      (parseOps(["verify", "--manifest", "20240501-020000"]) as { error: string }).error,
+      /^verify --manifest: '20240501-020000' is not a backup label/,
+    );
     assert.deepEqual(parseOps(["list", "--all"]), { error: "list takes no arguments (got --all)" });
   });
 
