@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { validateSettings } from "../components/config/load";
 import { SettingName } from "../components/config/settings";
 import { cronOf, firstCollision } from "../components/backup/schedule";
+import { mockImageId } from "../render/engine";
 import { BACKUP_BIN } from "./support/backup-env";
 import { run } from "./support/processes";
 import { devProgram, one, plainInputs } from "./support/program";
@@ -157,6 +158,10 @@ describe("the backup container on Pulumi's mock engine", () => {
       skipPush: true,
       buildOnPreview: false,
     });
+    // The build's image ID, not its tag: a new build of the same tag must replace the containers.
+    for (const name of ["backup-container", "postgres-container"]) {
+      assert.equal(plainInputs(one(resources, name)).image, mockImageId("backup-image"), name);
+    }
     const node = plainInputs(one(resources, "exporters-node-exporter"));
     assert.deepEqual(node.command, [
       "--path.rootfs=/host",

@@ -62,7 +62,8 @@ export class BackupScheduler extends pulumi.ComponentResource {
         ...hardenedContainerArgs(args.memoryMb),
         name: BACKUP_CONTAINER,
         hostname: BACKUP_CONTAINER,
-        image: repository.image.imageName,
+        // The build's image ID: the tag stays the same when bin/ or the Dockerfile changes.
+        image: repository.image.repoDigest,
         // The same user as the server: peer authentication on the socket, and the data's owner.
         user: "postgres",
         command: ["backup-scheduler", SCHEDULE_FILE],
