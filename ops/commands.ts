@@ -15,7 +15,8 @@ export const USAGE = `Usage: npm run ops -- <command> [options] [--dry-run]
 Commands (each runs in the ${BACKUP_CONTAINER} container through docker exec):
   backup --type full|incr      take a backup now
   list                         list the backups in the repository
-  restore --latest             stop ${POSTGRES_CONTAINER}, restore every archived commit (--delta), start it
+  restore --latest             archive the current WAL, stop ${POSTGRES_CONTAINER}, restore every archived
+                               commit (--delta), start it
   restore --target <time>      the same, up to a time such as '2024-05-01 10:15:00+00'
   restore --backup <label>     the same, to that backup's restore point (its manifest's state)
   verify                       pgBackRest verify and check, amcheck on the live database
@@ -87,6 +88,10 @@ function restoreSteps(args: string[]): Parsed {
   }
   return {
     steps: [
+      exec(
+        "archive the WAL segment the server is writing (stop the backend first)",
+        "backup-wal-flush",
+      ),
       { why: "stop the server cleanly", argv: ["docker", "stop", "-t", "60", POSTGRES_CONTAINER] },
       {
         why: "make sure it is stopped: a restore under a running server destroys its data",

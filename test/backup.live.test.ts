@@ -268,6 +268,44 @@ describe("backups with pgBackRest 2.45 on PostgreSQL 15, from the image's script
     assert.match(verified, /repository, archiving, indexes and the manifest verified/);
   });
 
+  it("archives the segment being written before the server is stopped for a restore", async () => {
+    await insertRecordingTimes(101, 3);
+    const flushed = succeeded(await backup.script("backup-wal-flush"), "backup-wal-flush");
+    const segment = /WAL segment ([0-9A-F]{24}) is in the archive/.exec(flushed)?.[1];
+    assert.ok(segment, flushed);
+    const archived = await sql("SELECT last_archived_wal FROM pg_stat_archiver", "postgres");
+    assert.ok(archived >= segment, `${archived} before ${segment}`);
+  });
+
+  it("pushes WAL the server could not archive before it stopped, before --delta clears pg_wal", async () => {
+    // archive_command fails from here on: the segment PostgreSQL switches to at shutdown stays
+    // marked .ready in pg_wal, the only copy of the commits in it.
+    const before = await pickupIds();
+    await sql("ALTER SYSTEM SET archive_command = 'false'", "postgres");
+    await sql("SELECT pg_reload_conf()", "postgres");
+    await insertRecordingTimes(104, 2);
+    await cluster.stop();
+    const status = path.join(cluster.dataDir, "pg_wal", "archive_status");
+    const ready = fs.readdirSync(status).filter((f) => f.endsWith(".ready"));
+    assert.ok(ready.length > 0, "no segment waits for the archive");
+    const log = succeeded(await backup.script("backup-restore", ["--latest"]), "restore --latest");
+    assert.match(log, new RegExp(`pushed ${ready.length} WAL files the archive lacked`));
+    await cluster.restart();
+    await waitForPromotion();
+    assert.deepEqual(await pickupIds(), [...before, 104, 105]);
+    assert.equal(
+      await sql("SELECT setting FROM pg_settings WHERE name = 'archive_command'", "postgres"),
+      "pgbackrest --stanza=waste archive-push %p",
+    );
+  });
+
+  it("has nothing to archive when the server is down", async () => {
+    await cluster.stop();
+    const log = succeeded(await backup.script("backup-wal-flush"), "backup-wal-flush");
+    assert.match(log, /PostgreSQL does not answer; no WAL to archive/);
+    await cluster.restart();
+  });
+
   it("refuses a backup label that is not one", async () => {
     const result = await backup.script("backup-restore", ["--backup", "yesterday"]);
     assert.equal(result.code, 1);

@@ -16,7 +16,7 @@ function ops(args: string[], env: NodeJS.ProcessEnv = {}) {
  * A `docker` first on PATH that records its arguments, one call a line, and answers `inspect`
  * with the given running state: the sequence ops runs, without a Docker engine.
  */
-function fakeDocker(state: { running: string }) {
+function fakeDocker(state: { running: string; failing?: string }) {
   const dir = tempDir("fake-docker");
   const log = path.join(dir, "calls");
   fs.writeFileSync(
@@ -25,6 +25,7 @@ function fakeDocker(state: { running: string }) {
       "#!/bin/sh",
       `echo "$*" >> ${log}`,
       `if [ "$1" = inspect ]; then echo ${state.running}; fi`,
+      ...(state.failing ? [`case "$*" in *${state.failing}*) exit 1;; esac`] : []),
       "",
     ].join("\n"),
     { mode: 0o755 },
@@ -58,12 +59,13 @@ describe("npm run ops", () => {
     assert.deepEqual(argv(["system-backup"]), ["backup-system"]);
   });
 
-  it("stops postgres, restores with the image's script and starts postgres again", () => {
+  it("archives the current WAL, stops postgres, restores with the image's script and starts it", () => {
     const parsed = parseOps(["restore", "--target", "2024-05-01 10:15:00+00"]);
     assert.ok("steps" in parsed);
     assert.deepEqual(
       parsed.steps.map((s) => s.argv),
       [
+        ["docker", "exec", "-i", "backup", "backup-wal-flush"],
         ["docker", "stop", "-t", "60", "postgres"],
         ["docker", "inspect", "-f", "{{.State.Running}}", "postgres"],
         ["docker", "exec", "-i", "backup", "backup-restore", "--target", "2024-05-01 10:15:00+00"],
@@ -101,6 +103,7 @@ describe("npm run ops", () => {
     };
     const label = "20240501-020000F_20240501-100000I";
     assert.deepEqual(argv(["restore", "--backup", label]), [
+      "docker exec -i backup backup-wal-flush",
       "docker stop -t 60 postgres",
       "docker inspect -f {{.State.Running}} postgres",
       `docker exec -i backup backup-restore --backup ${label}`,
@@ -173,6 +176,8 @@ describe("npm run ops", () => {
     assert.equal(
       result.stdout,
       [
+        "# archive the WAL segment the server is writing (stop the backend first)",
+        "docker exec -i backup backup-wal-flush",
         "# stop the server cleanly",
         "docker stop -t 60 postgres",
         "# make sure it is stopped: a restore under a running server destroys its data (must print false)",
@@ -192,11 +197,27 @@ describe("npm run ops", () => {
       const result = await ops(["restore", "--latest"], docker.env);
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual(docker.calls(), [
+        "exec -i backup backup-wal-flush",
         "stop -t 60 postgres",
         "inspect -f {{.State.Running}} postgres",
         "exec -i backup backup-restore --latest",
         "start postgres",
       ]);
+    } finally {
+      docker.remove();
+    }
+  });
+
+  it("leaves postgres running when the WAL it is writing cannot be archived", async () => {
+    const docker = fakeDocker({ running: "true", failing: "backup-wal-flush" });
+    try {
+      const result = await ops(["restore", "--latest"], docker.env);
+      assert.equal(result.code, 1, result.stdout);
+      assert.match(
+        result.stderr,
+        /'docker exec -i backup backup-wal-flush' failed \(exit status 1\)/,
+      );
+      assert.deepEqual(docker.calls(), ["exec -i backup backup-wal-flush"]);
     } finally {
       docker.remove();
     }
@@ -212,6 +233,7 @@ describe("npm run ops", () => {
         /^ops: 'docker inspect -f \{\{\.State\.Running\}\} postgres' printed 'true', not 'false'/,
       );
       assert.deepEqual(docker.calls(), [
+        "exec -i backup backup-wal-flush",
         "stop -t 60 postgres",
         "inspect -f {{.State.Running}} postgres",
       ]);
