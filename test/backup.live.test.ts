@@ -168,6 +168,39 @@ describe("backups with pgBackRest 2.45 on PostgreSQL 15, from the image's script
     );
   });
 
+  it("clears what a killed DR test left in the scratch volume before the next one", async () => {
+    const leftover = path.join(backup.path("scratch"), "dr-test-Kil1ed");
+    fs.mkdirSync(path.join(leftover, "data", "base"), { recursive: true });
+    fs.writeFileSync(path.join(leftover, "data", "base", "16384"), "a restored copy");
+    await run("chown", ["-R", "postgres:postgres", leftover]);
+    const port = await freePort();
+    const log = succeeded(
+      await backup.script("backup-dr-test", [], { BACKUP_SCRATCH_PORT: String(port) }, 180000),
+      "backup-dr-test",
+    );
+    assert.match(log, /removed dr-test-Kil1ed, left in the scratch volume by an earlier run/);
+    assert.deepEqual(fs.readdirSync(backup.path("scratch")), []);
+  });
+
+  it("refuses a DR test the scratch volume has no room for, before restoring anything", async () => {
+    // An 8 MiB file system over the scratch directory, in a mount namespace of the script's own.
+    const scratch = backup.path("scratch");
+    const [command, argv] = execAsUser("postgres", path.join(BACKUP_BIN, "backup-dr-test"), []);
+    const script = `mount -t tmpfs -o size=8m tmpfs "$0" && exec "$@"`;
+    const result = await run(
+      "unshare",
+      ["--mount", "sh", "-c", script, scratch, command, ...argv],
+      { env: backup.env, timeoutMs: 60000 },
+    );
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(
+      result.stdout,
+      /the scratch volume .* has 8 MiB free; backup \S+ needs about \d+ MiB \(\d+ MiB restored and 256 MiB for WAL and the server\)/,
+    );
+    assert.doesNotMatch(result.stdout, /restoring backup/);
+    assert.equal(sample(backup.metrics("backup_dr_test"), "backup_dr_test_last_run_success"), 0);
+  });
+
   it("finds the live database different from the manifest once it has changed", async () => {
     await sql("UPDATE pgbench_branches SET bbalance = bbalance + 1 WHERE bid = 1");
     const result = await backup.script("backup-integrity", ["--manifest", incrLabel]);

@@ -128,6 +128,7 @@ describe("the backup container on Pulumi's mock engine", () => {
       { volumeName: "backup-socket", containerPath: "/var/run/postgresql" },
       { volumeName: "backup-repo", containerPath: "/var/lib/pgbackrest" },
       { volumeName: "backup-metrics", containerPath: "/var/lib/backup-metrics", readOnly: false },
+      { volumeName: "backup-scratch", containerPath: "/var/lib/backup-scratch" },
       { volumeName: "redis-data", containerPath: "/srv/redis-data", readOnly: false },
       {
         volumeName: "alerting-prometheus-data",
@@ -145,6 +146,8 @@ describe("the backup container on Pulumi's mock engine", () => {
     assert.ok(envs.includes("REDIS_USER=waste_backup"));
     // No key tables configured: the manifest covers every table of the database.
     assert.ok(envs.includes("BACKUP_MANIFEST_TABLES="));
+    // The DR test restores onto its own volume, not the live database's.
+    assert.ok(envs.includes("BACKUP_SCRATCH_ROOT=/var/lib/backup-scratch"));
     assert.ok(envs.some((e) => /^PGBACKREST_REPO1_CIPHER_PASS=\w{32}$/.test(e)));
     const files = (inputs.uploads as { file: string }[]).map((u) => u.file);
     assert.ok(files.includes("/etc/waste-backup/rendered/postgres/postgresql.conf"));

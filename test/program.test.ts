@@ -70,7 +70,7 @@ describe("the dev stack on Pulumi's mock engine", () => {
       "waste:monitoring:GrafanaServer": 1,
       "waste:monitoring:GrafanaDashboards": 1,
       "docker:index/network:Network": 4,
-      "docker:index/volume:Volume": 8,
+      "docker:index/volume:Volume": 9,
       "docker:index/container:Container": 16,
       "docker:index/image:Image": 2,
       "random:index/randomPassword:RandomPassword": 9,
@@ -255,6 +255,7 @@ describe("the dev stack on Pulumi's mock engine", () => {
         { name: "redis-data", labels: [{ label: "waste.backup", value: "redis-rdb" }] },
         { name: "alerting-prometheus-data" },
         { name: "alerting-alertmanager-data" },
+        { name: "backup-scratch" },
       ],
     );
     for (const volume of ofType("docker:index/volume:Volume")) {

@@ -18,6 +18,12 @@ export const PGDATA = `${POSTGRES_DATA_MOUNT}/pgdata`;
 /** The server's socket directory, shared with the backup container on a volume. */
 export const SOCKET_DIR = "/var/run/postgresql";
 
+/**
+ * The DR test's scratch volume in the backup container: a restored copy never lands on the live
+ * database's disk.
+ */
+export const SCRATCH_DIR = "/var/lib/backup-scratch";
+
 /** node-exporter's textfile collector reads the files the backup jobs write here. */
 export const METRICS_DIR = "/var/lib/backup-metrics";
 

@@ -10,6 +10,7 @@ import {
   REDIS_DATA_DIR,
   RENDERED_CONFIG_DIR,
   SCHEDULE_FILE,
+  SCRATCH_DIR,
   SOCKET_DIR,
   SYSTEM_SOURCES_DIR,
 } from "./layout";
@@ -47,6 +48,8 @@ export interface BackupSchedulerArgs {
  */
 export class BackupScheduler extends pulumi.ComponentResource {
   public readonly container: docker.Container;
+  /** Where the DR test restores its scratch copy; emptied by the next test, never kept. */
+  public readonly scratchVolume: docker.Volume;
 
   constructor(name: string, args: BackupSchedulerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("waste:backup:BackupScheduler", name, {}, opts);
@@ -55,6 +58,14 @@ export class BackupScheduler extends pulumi.ComponentResource {
     publishRenderedFile({ path: "backup/schedule", content: schedule });
     const repository = args.repository;
     const redis = args.redis;
+
+    this.scratchVolume = new docker.Volume(
+      `${name}-scratch`,
+      { name: `${name}-scratch` },
+      // Kept on destroy like every volume of the stack; a restored copy in it is cleared by the
+      // next DR test.
+      { parent: this, retainOnDelete: true },
+    );
 
     this.container = new docker.Container(
       `${name}-container`,
@@ -75,7 +86,7 @@ export class BackupScheduler extends pulumi.ComponentResource {
             `PGDATABASE=${args.database}`,
             `BACKUP_MANIFEST_TABLES=${args.manifestTables.join(" ")}`,
             `PGDATA=${PGDATA}`,
-            `BACKUP_SCRATCH_ROOT=${POSTGRES_DATA_MOUNT}`,
+            `BACKUP_SCRATCH_ROOT=${SCRATCH_DIR}`,
             `REDIS_HOST=${host}`,
             `REDIS_PORT=${port}`,
             `REDIS_USER=${user}`,
@@ -95,6 +106,7 @@ export class BackupScheduler extends pulumi.ComponentResource {
           { volumeName: args.postgresData.name, containerPath: POSTGRES_DATA_MOUNT },
           ...repository.mounts,
           metricsMount(repository.metricsVolume, false),
+          { volumeName: this.scratchVolume.name, containerPath: SCRATCH_DIR },
           // Writable only for backup-redis-restore; snapshots read dump.rdb.
           { volumeName: redis.data.name, containerPath: REDIS_DATA_DIR, readOnly: false },
           ...Object.entries(args.systemVolumes).map(([directory, volumeName]) => ({
@@ -111,6 +123,9 @@ export class BackupScheduler extends pulumi.ComponentResource {
       { parent: this, ...FIXED_NAME },
     );
 
-    this.registerOutputs({ container: this.container.id });
+    this.registerOutputs({
+      container: this.container.id,
+      scratchVolume: this.scratchVolume.name,
+    });
   }
 }
