@@ -222,6 +222,9 @@ describe("the Redis, system and scheduled backup jobs, and their metrics", funct
   it("serves the jobs' metrics through node-exporter's textfile collector", async () => {
     requireBinary(NODE_EXPORTER, "prometheus-node-exporter");
     succeeded(await backup.script("backup-db", ["full"]), "backup-db full");
+    const scratchPort = String(await freePort());
+    const dr = await backup.script("backup-dr-test", [], { BACKUP_SCRATCH_PORT: scratchPort });
+    succeeded(dr, "backup-dr-test");
     const port = await freePort();
     servers.push(
       await startServer(
@@ -247,6 +250,7 @@ describe("the Redis, system and scheduled backup jobs, and their metrics", funct
       'pgbackrest_backup_failures_total{type="full"}',
       "redis_snapshot_last_success_timestamp_seconds",
       "system_backup_last_success_timestamp_seconds",
+      "backup_dr_test_last_run_success",
     ]) {
       assert.notEqual(sample(text, series), undefined, `${series} missing:\n${text}`);
     }
