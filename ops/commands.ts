@@ -103,6 +103,11 @@ function restoreSteps(args: string[]): Parsed {
         why: "start the server: it replays WAL and opens",
         argv: ["docker", "start", POSTGRES_CONTAINER],
       },
+      exec(
+        "wait until the server is open; scheduled backups skip until then",
+        "backup-restore",
+        "--finish",
+      ),
     ],
   };
 }

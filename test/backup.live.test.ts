@@ -339,6 +339,34 @@ describe("backups with pgBackRest 2.45 on PostgreSQL 15, from the image's script
     await cluster.restart();
   });
 
+  it("skips backups from a restore until the server is open again, counting no failure", async () => {
+    await cluster.stop();
+    succeeded(await backup.script("backup-restore", ["--latest"]), "restore --latest");
+    const before = backup.metrics("pgbackrest_backup_incr");
+    const skipped = await backup.script("backup-db", ["incr"]);
+    assert.equal(skipped.code, 0, skipped.stdout);
+    assert.match(skipped.stdout, /skipped: a restore of stanza waste is in progress/);
+    assert.doesNotMatch(skipped.stdout, /starting incr backup/);
+    assert.equal(backup.metrics("pgbackrest_backup_incr"), before);
+
+    await cluster.restart();
+    const finished = succeeded(
+      await backup.script("backup-restore", ["--finish"], {}, 120000),
+      "backup-restore --finish",
+    );
+    assert.match(finished, /PostgreSQL is open; backups of stanza waste resume/);
+    assert.equal(await sql("SELECT pg_is_in_recovery()", "postgres"), "f");
+    const resumed = succeeded(await backup.script("backup-db", ["incr"]), "backup-db incr");
+    assert.match(resumed, /finished incr backup/);
+  });
+
+  it("clears a restore's marker itself once the server is open, if nobody finished it", async () => {
+    fs.writeFileSync(path.join(backup.path("locks"), "restore-in-progress"), "an old restore\n");
+    const log = succeeded(await backup.script("backup-verify", [], {}, 180000), "backup-verify");
+    assert.match(log, /removing the marker of a finished restore \(an old restore\)/);
+    assert.ok(!fs.existsSync(path.join(backup.path("locks"), "restore-in-progress")));
+  });
+
   it("refuses a backup label that is not one", async () => {
     const result = await backup.script("backup-restore", ["--backup", "yesterday"]);
     assert.equal(result.code, 1);

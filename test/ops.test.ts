@@ -70,6 +70,7 @@ describe("npm run ops", () => {
         ["docker", "inspect", "-f", "{{.State.Running}}", "postgres"],
         ["docker", "exec", "-i", "backup", "backup-restore", "--target", "2024-05-01 10:15:00+00"],
         ["docker", "start", "postgres"],
+        ["docker", "exec", "-i", "backup", "backup-restore", "--finish"],
       ],
     );
   });
@@ -108,6 +109,7 @@ describe("npm run ops", () => {
       "docker inspect -f {{.State.Running}} postgres",
       `docker exec -i backup backup-restore --backup ${label}`,
       "docker start postgres",
+      "docker exec -i backup backup-restore --finish",
     ]);
     assert.deepEqual(argv(["verify", "--manifest", label]), [
       `docker exec -i backup backup-verify --manifest ${label}`,
@@ -186,6 +188,8 @@ describe("npm run ops", () => {
         "docker exec -i backup backup-restore --latest",
         "# start the server: it replays WAL and opens",
         "docker start postgres",
+        "# wait until the server is open; scheduled backups skip until then",
+        "docker exec -i backup backup-restore --finish",
         "",
       ].join("\n"),
     );
@@ -202,6 +206,7 @@ describe("npm run ops", () => {
         "inspect -f {{.State.Running}} postgres",
         "exec -i backup backup-restore --latest",
         "start postgres",
+        "exec -i backup backup-restore --finish",
       ]);
     } finally {
       docker.remove();
