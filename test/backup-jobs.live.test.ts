@@ -178,7 +178,7 @@ describe("the Redis, system and scheduled backup jobs, and their metrics", funct
     const log = succeeded(await backup.script("backup-system", [], env), "backup-system");
     const name = /stored system archive (system-\S+\.tar\.zst)/.exec(log)?.[1];
     const lib = path.join(__dirname, "..", "images", "postgres-backup", "bin", "backup-lib.sh");
-    const list = await backup.script("sh", [
+    const list = await backup.script("bash", [
       "-c",
       `. ${lib} && repo_get extra/waste/system/${name} | zstd -dc | tar -tf -`,
     ]);

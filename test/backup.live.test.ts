@@ -367,6 +367,25 @@ describe("backups with pgBackRest 2.45 on PostgreSQL 15, from the image's script
     assert.ok(!fs.existsSync(path.join(backup.path("locks"), "restore-in-progress")));
   });
 
+  it("removes the manifests of backups the repository no longer holds, keeping the others", async () => {
+    const lib = path.join(BACKUP_BIN, "backup-lib.sh");
+    const stale = `. ${lib} && echo '# expired' | repo_put extra/waste/manifest/20200101-000000F.tsv`;
+    succeeded(await backup.script("bash", ["-c", stale]), "repo_put");
+    const log = succeeded(await backup.script("backup-db", ["incr"]), "backup-db incr");
+    assert.match(log, /removed the manifest of 20200101-000000F: pgBackRest no longer holds it/);
+    const list = async (what: string) =>
+      succeeded(await backup.script("bash", ["-c", `. ${lib} && ${what}`]), what)
+        .split("\n")
+        .filter((line) => line !== "")
+        .sort();
+    const manifests = await list("pgbackrest repo-ls extra/waste/manifest");
+    const labels = await list("stanza_info | jq -r '.backup[].label'");
+    assert.deepEqual(
+      manifests,
+      labels.map((label) => `${label}.tsv`),
+    );
+  });
+
   it("refuses a backup label that is not one", async () => {
     const result = await backup.script("backup-restore", ["--backup", "yesterday"]);
     assert.equal(result.code, 1);

@@ -39,6 +39,13 @@ describe("backup schedules in config", () => {
     assert.deepEqual(problems({ backupManifestTables: JSON.stringify(["public.pickups"]) }), []);
   });
 
+  it("refuses an expiry of replaced versions that does not come after their move to Glacier", () => {
+    assert.deepEqual(problems({ backupGlacierAfterDays: "30", backupNoncurrentExpiryDays: "30" }), [
+      "backupNoncurrentExpiryDays: must be more than backupGlacierAfterDays (30): replaced versions move to Glacier after that many days, and S3 refuses an expiry that does not come after the move",
+    ]);
+    assert.deepEqual(problems({ backupGlacierAfterDays: "60", backupRetentionDays: "90" }), []);
+  });
+
   it("refuses an hourly incremental that would collide with the nightly full", () => {
     assert.deepEqual(problems({ backupIncrementalSchedule: "0 * * * *" }), [
       'backupIncrementalSchedule: fires at 2024-01-01 02:00 UTC, within backupFullWindowMinutes (60) of a full backup (backupFullSchedule "0 2 * * *"); leave those hours out, such as "0 0,1,3-23 * * *" beside a full at 02:00',
@@ -213,16 +220,20 @@ describe("prod's backup storage in the offline render", () => {
     assert.match(JSON.stringify(sse), /"sseAlgorithm":"aws:kms"/);
     const rules = byType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0]
       .inputs.rules;
+    // pgBackRest reads every current object under its prefix (archive.info is written once, at
+    // stanza-create): only the versions it deleted or replaced may go where a GET cannot reach.
     assert.deepEqual(rules, [
       {
-        id: "glacier-after-retention",
+        id: "replaced-versions-to-glacier",
         status: "Enabled",
-        filter: {},
-        transitions: [{ days: 30, storageClass: "GLACIER" }],
-        noncurrentVersionExpiration: { noncurrentDays: 30 },
+        filter: { prefix: "pgbackrest/" },
+        noncurrentVersionTransitions: [{ noncurrentDays: 30, storageClass: "GLACIER" }],
+        noncurrentVersionExpiration: { noncurrentDays: 120 },
         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
       },
     ]);
+    const transitions = JSON.stringify(rules).match(/"transitions"/g);
+    assert.equal(transitions, null, "a current object would move to Glacier");
   });
 
   it("lets pgBackRest's IAM user reach its prefix of the bucket and the key, nothing else", () => {

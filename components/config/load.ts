@@ -261,12 +261,13 @@ function backupChecks(v: SettingValues, readForeign: ForeignReader): ConfigProbl
         `such as "0 0,1,3-23 * * *" beside a full at 02:00`,
     });
   }
-  if (v.backupGlacierAfterDays <= v.backupRetentionDays) {
+  if (v.backupNoncurrentExpiryDays <= v.backupGlacierAfterDays) {
     problems.push({
-      key: "backupGlacierAfterDays",
+      key: "backupNoncurrentExpiryDays",
       message:
-        `must be more than backupRetentionDays (${v.backupRetentionDays}): pgBackRest cannot ` +
-        "restore from objects that have moved to Glacier",
+        `must be more than backupGlacierAfterDays (${v.backupGlacierAfterDays}): replaced ` +
+        "versions move to Glacier after that many days, and S3 refuses an expiry that does not " +
+        "come after the move",
     });
   }
   if (v.environment === "prod") {

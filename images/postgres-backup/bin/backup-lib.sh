@@ -136,6 +136,20 @@ prune_repo_dir() {
   done
 }
 
+# Removes the manifests of backups pgBackRest no longer holds: its retention expires backups at
+# the end of each backup, and a manifest is only worth its backup.
+prune_manifests() {
+  local labels file
+  labels=$(stanza_info | jq -r '.backup[].label') || return 1
+  pgbackrest repo-ls "$(extra_path manifest)" | while read -r file; do
+    [[ $file == *.tsv ]] || continue
+    if ! grep -qxF "${file%.tsv}" <<<"$labels"; then
+      pgbackrest repo-rm "$(extra_path "manifest/$file")"
+      log "removed the manifest of ${file%.tsv}: pgBackRest no longer holds it"
+    fi
+  done
+}
+
 # The JSON of `pgbackrest info` for the stanza.
 stanza_info() {
   pgbackrest info --output=json | jq -c '.[0]'
