@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { BACKUP_CONTAINER_GROUPS } from "../components/backup/layout";
 import { METRIC_CATALOGUE } from "../components/monitoring/metric-catalogue";
 import { renderRedisAcl, REDIS_APP_USER, REDIS_BACKUP_USER } from "../components/redis/settings";
-import { BackupEnv, sample, succeeded } from "./support/backup-env";
+import { BACKUP_BIN, BackupEnv, sample, succeeded } from "./support/backup-env";
 import { ok, PostgresCluster } from "./support/postgres-cluster";
 import {
   execAsUser,
@@ -188,6 +189,68 @@ describe("the Redis, system and scheduled backup jobs, and their metrics", funct
     assert.ok(entries.includes("rendered/postgres/postgresql.conf"), list.stdout);
     assert.ok(entries.includes("rendered/backup/pgbackrest.conf"), list.stdout);
     assert.equal(sample(backup.metrics("system_backup"), "system_backup_last_run_success"), 1);
+  });
+
+  it("archives Grafana's database, which only uid 472 and group root may read, and restores it", async () => {
+    // Grafana's image runs as uid 472 with group 0 and keeps grafana.db at 0640.
+    const sources = tempDir("backup-system-grafana");
+    const rendered = tempDir("backup-system-config");
+    dirs.push(sources, rendered);
+    const grafana = path.join(sources, "grafana");
+    fs.mkdirSync(grafana, { mode: 0o750 });
+    fs.writeFileSync(path.join(grafana, "grafana.db"), "SQLite format 3\0 dashboards", {
+      mode: 0o640,
+    });
+    fs.chownSync(grafana, 472, 0);
+    fs.chownSync(path.join(grafana, "grafana.db"), 472, 0);
+    fs.cpSync(out, path.join(rendered, "rendered"), { recursive: true });
+    const env = {
+      ...backup.env,
+      BACKUP_SYSTEM_SOURCES: sources,
+      BACKUP_RENDERED_CONFIG: path.join(rendered, "rendered"),
+    };
+    // The backup container's user: postgres, with the groups the stack adds to it, or none.
+    const { uid, gid } = fs.statSync(backup.path("home"));
+    const asContainer = (groups: readonly string[]) =>
+      run(
+        "setpriv",
+        [
+          `--reuid=${uid}`,
+          `--regid=${gid}`,
+          groups.length > 0 ? `--groups=${groups.join(",")}` : "--clear-groups",
+          "--",
+          path.join(BACKUP_BIN, "backup-system"),
+        ],
+        { env, timeoutMs: 60000 },
+      );
+
+    const unreadable = await asContainer([]);
+    assert.equal(unreadable.code, 1, unreadable.stdout);
+    assert.match(
+      unreadable.stdout,
+      /tar could not read .*grafana.*Permission denied.*: the backup container reads the volumes as postgres in group root/,
+    );
+    const log = succeeded(await asContainer(BACKUP_CONTAINER_GROUPS), "backup-system");
+    const name = /stored system archive (system-\S+\.tar\.zst)/.exec(log)?.[1];
+    assert.ok(name, log);
+
+    // The runbook's restore: the archive as a plain tar, extracted as root with its owners.
+    const restored = tempDir("backup-system-restored", "postgres");
+    dirs.push(restored);
+    const tarFile = path.join(restored, "system.tar");
+    const get = await backup.script("bash", ["-c", `backup-system-get --latest > ${tarFile}`]);
+    assert.equal(get.code, 0, get.stdout + get.stderr);
+    assert.match(get.stderr, new RegExp(`writing ${name} as a plain tar`));
+    const extract = await run("tar", [
+      ...["-xpf", tarFile, "--numeric-owner", "-C", restored, "./grafana"],
+    ]);
+    assert.equal(extract.code, 0, extract.stderr);
+    const db = fs.statSync(path.join(restored, "grafana", "grafana.db"));
+    assert.deepEqual([db.uid, db.gid, db.mode & 0o777], [472, 0, 0o640]);
+    assert.equal(
+      fs.readFileSync(path.join(restored, "grafana", "grafana.db"), "utf8"),
+      "SQLite format 3\0 dashboards",
+    );
   });
 
   it("runs the rendered schedule's jobs due at a minute, and logs each start and end", async () => {

@@ -129,6 +129,8 @@ describe("the backup container on Pulumi's mock engine", () => {
     const inputs = plainInputs(one(resources, "backup-container"));
     assert.equal(inputs.name, "backup");
     assert.equal(inputs.user, "postgres");
+    // Group root reads Grafana's grafana.db (uid 472, gid 0, mode 0640) for the system backup.
+    assert.deepEqual(inputs.groupAdds, ["0"]);
     assert.deepEqual(inputs.command, ["backup-scheduler", "/etc/waste-backup/schedule"]);
     assert.deepEqual(inputs.volumes, [
       { volumeName: "postgres-data", containerPath: "/var/lib/postgresql/data" },

@@ -50,3 +50,10 @@ export const POSTGRES_CONTAINER = "postgres";
 
 /** The Redis container, which a Redis restore stops and starts again. */
 export const REDIS_CONTAINER = "redis";
+
+/**
+ * Supplementary groups of the backup container's postgres user. Grafana's image runs as uid 472
+ * in group 0 and keeps grafana.db at 0640: group root is what lets the system backup read it
+ * (the volume is mounted read-only). no-new-privileges rules out a capability on tar instead.
+ */
+export const BACKUP_CONTAINER_GROUPS = ["0"] as const;

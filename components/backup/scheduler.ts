@@ -4,6 +4,7 @@ import { FIXED_NAME, hardenedContainerArgs } from "../docker/container";
 import { publishRenderedFile, RenderedFile } from "../rendered-files";
 import {
   BACKUP_CONTAINER,
+  BACKUP_CONTAINER_GROUPS,
   PGBACKREST_CONFIG_FILE,
   PGDATA,
   POSTGRES_DATA_MOUNT,
@@ -77,6 +78,7 @@ export class BackupScheduler extends pulumi.ComponentResource {
         image: repository.image.repoDigest,
         // The same user as the server: peer authentication on the socket, and the data's owner.
         user: "postgres",
+        groupAdds: [...BACKUP_CONTAINER_GROUPS],
         command: ["backup-scheduler", SCHEDULE_FILE],
         envs: pulumi
           .all([redis.host, redis.port, redis.user, redis.password, repository.secretEnvs])
