@@ -43,6 +43,7 @@ describe("the Redis, system and scheduled backup jobs, and their metrics", funct
   const dirs: string[] = [];
   const app = { user: REDIS_APP_USER, password: randomBytes(16).toString("hex") };
   const backupPassword = randomBytes(16).toString("hex");
+  const admin = { user: "test_admin", password: randomBytes(16).toString("hex") };
 
   before(async () => {
     out = await renderedStack("dev");
@@ -64,7 +65,12 @@ describe("the Redis, system and scheduled backup jobs, and their metrics", funct
       monitoringPassword: "x".repeat(32),
       backupPassword,
     });
-    writeRedisFiles(redisDir, readRendered(out, "redis/redis.conf"), acl);
+    // One user beyond the rendered ones, for the test alone: it starts an AOF rewrite.
+    writeRedisFiles(
+      redisDir,
+      readRendered(out, "redis/redis.conf"),
+      `${acl}user ${admin.user} on >${admin.password} ~* &* +@all\n`,
+    );
     redis = await startRedis(redisDir, redisPort);
     servers.push(redis);
     for (let i = 0; i < 200; i++) {
@@ -156,6 +162,25 @@ describe("the Redis, system and scheduled backup jobs, and their metrics", funct
     assert.equal(await reply(freshPort, app, ["hget", "truck:42", "load"]), "310");
     assert.equal(await reply(freshPort, app, ["lrange", "queue:pickups", "0", "-1"]), "a\nb\nc");
     assert.equal(await reply(freshPort, app, ["exists", "stale"]), "0");
+  });
+
+  it("snapshots Redis while an AOF rewrite runs, by scheduling the BGSAVE after it", async () => {
+    // Every key takes 20 ms to write: the rewrite of 202 keys runs for about 4 s.
+    await reply(redisPort, admin, ["config", "set", "rdb-key-save-delay", "20000"]);
+    try {
+      assert.match(
+        await reply(redisPort, admin, ["bgrewriteaof"]),
+        /rewriting (started|scheduled)/,
+      );
+      const info = await reply(redisPort, admin, ["info", "persistence"]);
+      assert.match(info, /aof_rewrite_in_progress:1/);
+      const log = succeeded(await backup.script("backup-redis", [], redisEnv()), "backup-redis");
+      assert.match(log, /the snapshot is scheduled after the AOF rewrite or save that runs/);
+      assert.match(log, /stored Redis snapshot dump-\d{8}T\d{6}Z\.rdb/);
+    } finally {
+      await reply(redisPort, admin, ["config", "set", "rdb-key-save-delay", "0"]);
+    }
+    assert.equal(sample(backup.metrics("redis_snapshot"), "redis_snapshot_last_run_success"), 1);
   });
 
   it("refuses to restore a Redis snapshot while Redis answers", async () => {
