@@ -22,7 +22,7 @@ Commands (each runs in the ${BACKUP_CONTAINER} container through docker exec):
   verify                       pgBackRest verify and check, amcheck on the live database
   verify --manifest <label>    the same, and every table against that backup's manifest
   dr-test                      restore the latest backup into a scratch server and verify it
-  redis-snapshot               BGSAVE and copy Redis's RDB into the repository
+  redis-snapshot               BGSAVE SCHEDULE and copy Redis's RDB into the repository
   redis-restore [--snapshot <name>]
                                stop ${REDIS_CONTAINER}, put a snapshot back (default: the newest), start it
   system-backup                archive the monitoring data and the rendered configuration
