@@ -54,7 +54,8 @@ const backupRepository = new BackupRepository("backup", {
 });
 
 const postgres = new PostgresServer(POSTGRES_CONTAINER, {
-  image: backupRepository.image.imageName,
+  // The build's image ID, not its constant tag, so that a rebuild replaces the container.
+  image: backupRepository.image.repoDigest,
   archiving: {
     config: backupRepository.config,
     secretEnvs: backupRepository.secretEnvs,
@@ -285,6 +286,7 @@ new BackupScheduler(
       redis: settings.redisSnapshotSchedule,
     },
     database: DATABASE_NAME,
+    manifestTables: settings.backupManifestTables,
     postgresData: postgres.volume,
     redis: {
       host: redis.host,

@@ -14,14 +14,27 @@ function main(argv: string[]): number {
     return 64;
   }
   for (const step of parsed.steps) {
-    process.stdout.write(`# ${step.why}\n${step.argv.join(" ")}\n`);
+    const check = step.expect === undefined ? "" : ` (must print ${step.expect})`;
+    process.stdout.write(`# ${step.why}${check}\n${step.argv.join(" ")}\n`);
     if (argv.includes("--dry-run")) {
       continue;
     }
-    const result = spawnSync(step.argv[0], step.argv.slice(1), { stdio: "inherit" });
+    const checking = step.expect !== undefined;
+    const result = spawnSync(step.argv[0], step.argv.slice(1), {
+      stdio: checking ? ["ignore", "pipe", "inherit"] : "inherit",
+      encoding: "utf8",
+    });
     if (result.status !== 0) {
       const why = result.error ? result.error.message : `exit status ${result.status}`;
       process.stderr.write(`ops: '${step.argv.join(" ")}' failed (${why}); later steps not run\n`);
+      return 1;
+    }
+    const printed = checking ? result.stdout.trim() : undefined;
+    if (printed !== step.expect) {
+      process.stderr.write(
+        `ops: '${step.argv.join(" ")}' printed '${printed}', not '${step.expect}': ` +
+          `${step.why}; later steps not run\n`,
+      );
       return 1;
     }
   }

@@ -17,8 +17,15 @@ export const DATABASE_DEFAULTS: DatabaseConfig = {
   databaseImages: ["postgres", "postgis", "redis"],
 };
 
-function isDataStore(image: string | undefined, words: string[]): boolean {
-  const repository = (image ?? "").split("@")[0].replace(/:[^/:]*$/, "");
+/**
+ * Whether a container runs Postgres or Redis: by its command, which holds even for an image the
+ * stack built and runs by its ID, or by the words of its image's repository.
+ */
+function isDataStore(props: ContainerProps, words: string[]): boolean {
+  if (["postgres", "redis-server"].includes(props.command?.[0] ?? "")) {
+    return true;
+  }
+  const repository = (props.image ?? "").split("@")[0].replace(/:[^/:]*$/, "");
   return !repository.includes("exporter") && words.some((word) => repository.includes(word));
 }
 
@@ -142,7 +149,7 @@ export const noExposedDatabases: ResourceValidationPolicy = {
     const { databaseImages } = { ...DATABASE_DEFAULTS, ...args.getConfig<DatabaseConfig>() };
     const props = args.props as ContainerProps;
     const name = containerName(props, args.name);
-    if (isDataStore(props.image, databaseImages)) {
+    if (isDataStore(props, databaseImages)) {
       for (const port of (props.ports ?? []).filter((p) => !onLoopback(p))) {
         reportViolation(
           `Data store ${name} publishes port ${port.internal} on ${port.ip ?? "every interface"}; ` +

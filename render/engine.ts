@@ -68,6 +68,14 @@ export function mockPassword(name: string): string {
 }
 
 /**
+ * The stand-in image ID a docker.Image named `name` yields on the mock engine, where nothing is
+ * built: a real local build's `repoDigest` is its image ID, `sha256:` and 64 hex digits.
+ */
+export function mockImageId(name: string): string {
+  return `sha256:${createHash("sha256").update(`mock image ${name}`).digest("hex")}`;
+}
+
+/**
  * Outputs a real provider would compute and the program reads. Stand-ins are marked as such so
  * they can never be mistaken for real material.
  */
@@ -85,6 +93,8 @@ function computedOutputs(
       return { arn: `arn:aws:iam::000000000000:user/mock-${name}` };
     case "aws:iam/accessKey:AccessKey":
       return { secret: mockPassword(name) };
+    case "docker:index/image:Image":
+      return { repoDigest: mockImageId(name) };
     case "random:index/randomPassword:RandomPassword":
       return { result: mockPassword(name) };
     case "tls:index/privateKey:PrivateKey":

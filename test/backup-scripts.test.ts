@@ -21,6 +21,11 @@ describe("the backup image's scripts", () => {
     assert.match(dockerfile, /^COPY bin\/ \/usr\/local\/lib\/waste-backup\/$/m);
     assert.match(dockerfile, /pgbackrest=2\.45-1/);
     assert.match(dockerfile, /^ARG POSTGRES_IMAGE=postgis\/postgis:15-3\.4$/m);
+    // A new volume takes the image directory's owner: the DR test writes there as postgres.
+    assert.match(
+      dockerfile,
+      /install -d -o postgres -g postgres -m 0750 \\\n.*\/var\/lib\/backup-scratch/,
+    );
     for (const script of scripts.filter((s) => !s.endsWith(".sh"))) {
       const mode = fs.statSync(path.join(BACKUP_BIN, script)).mode;
       assert.ok(mode & 0o100, `${script} is not executable`);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BackupEnv, sample, succeeded } from "./support/backup-env";
+import { BACKUP_BIN, BackupEnv, sample, succeeded } from "./support/backup-env";
 import { ok, PostgresCluster } from "./support/postgres-cluster";
 import { execAsUser, freePort, run, ServerProcess, waitFor } from "./support/processes";
 import { readRendered, renderedStack } from "./support/rendered";
@@ -11,7 +11,8 @@ import { readRendered, renderedStack } from "./support/rendered";
 // port adapted): backups, a crash that loses the data directory, restores to the latest point and
 // to a recorded time, the Redis snapshot, verify and the disaster-recovery test.
 const DATABASE = "waste_management";
-const PGBENCH = "/usr/lib/postgresql/15/bin/pgbench";
+const PG_BIN = "/usr/lib/postgresql/15/bin";
+const PGBENCH = `${PG_BIN}/pgbench`;
 
 let cluster: PostgresCluster;
 let backup: BackupEnv;
@@ -167,6 +168,39 @@ describe("backups with pgBackRest 2.45 on PostgreSQL 15, from the image's script
     );
   });
 
+  it("clears what a killed DR test left in the scratch volume before the next one", async () => {
+    const leftover = path.join(backup.path("scratch"), "dr-test-Kil1ed");
+    fs.mkdirSync(path.join(leftover, "data", "base"), { recursive: true });
+    fs.writeFileSync(path.join(leftover, "data", "base", "16384"), "a restored copy");
+    await run("chown", ["-R", "postgres:postgres", leftover]);
+    const port = await freePort();
+    const log = succeeded(
+      await backup.script("backup-dr-test", [], { BACKUP_SCRATCH_PORT: String(port) }, 180000),
+      "backup-dr-test",
+    );
+    assert.match(log, /removed dr-test-Kil1ed, left in the scratch volume by an earlier run/);
+    assert.deepEqual(fs.readdirSync(backup.path("scratch")), []);
+  });
+
+  it("refuses a DR test the scratch volume has no room for, before restoring anything", async () => {
+    // An 8 MiB file system over the scratch directory, in a mount namespace of the script's own.
+    const scratch = backup.path("scratch");
+    const [command, argv] = execAsUser("postgres", path.join(BACKUP_BIN, "backup-dr-test"), []);
+    const script = `mount -t tmpfs -o size=8m tmpfs "$0" && exec "$@"`;
+    const result = await run(
+      "unshare",
+      ["--mount", "sh", "-c", script, scratch, command, ...argv],
+      { env: backup.env, timeoutMs: 60000 },
+    );
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(
+      result.stdout,
+      /the scratch volume .* has 8 MiB free; backup \S+ needs about \d+ MiB \(\d+ MiB restored and 256 MiB for WAL and the server\)/,
+    );
+    assert.doesNotMatch(result.stdout, /restoring backup/);
+    assert.equal(sample(backup.metrics("backup_dr_test"), "backup_dr_test_last_run_success"), 0);
+  });
+
   it("finds the live database different from the manifest once it has changed", async () => {
     await sql("UPDATE pgbench_branches SET bbalance = bbalance + 1 WHERE bid = 1");
     const result = await backup.script("backup-integrity", ["--manifest", incrLabel]);
@@ -220,13 +254,142 @@ describe("backups with pgBackRest 2.45 on PostgreSQL 15, from the image's script
     );
   });
 
-  it("refuses to restore while the server runs, and a time without a zone", async () => {
-    const running = await backup.script("backup-restore", ["--latest"]);
-    assert.equal(running.code, 1);
-    assert.match(running.stdout, /PostgreSQL is running on .*; stop it before restoring/);
+  it("refuses to restore while the server runs, even from a PID namespace that cannot see it", async () => {
+    // The backup container has a PID namespace of its own: postmaster.pid's pid names no process
+    // there, and pg_ctl status says no server runs. The shared socket still answers.
+    const inOwnPidNamespace = (file: string, args: string[]) => {
+      const [command, argv] = execAsUser("postgres", file, args);
+      const unshare = ["--pid", "--fork", "--mount-proc", command, ...argv];
+      return run("unshare", unshare, { env: backup.env, timeoutMs: 60000 });
+    };
+    const status = await inOwnPidNamespace(`${PG_BIN}/pg_ctl`, ["status", "-D", cluster.dataDir]);
+    assert.match(status.stdout, /no server running/);
+    const running = await inOwnPidNamespace(path.join(BACKUP_BIN, "backup-restore"), ["--latest"]);
+    assert.equal(running.code, 1, running.stdout);
+    assert.match(
+      running.stdout,
+      /PostgreSQL answers on .* \(accepting connections\); stop it before restoring/,
+    );
+    assert.ok(
+      fs.existsSync(path.join(cluster.dataDir, "postmaster.pid")),
+      "postmaster.pid removed",
+    );
+    assert.equal(await sql("SELECT count(*) FROM pickups"), "30");
+  });
+
+  it("refuses a restore target without a time zone", async () => {
     const zoneless = await backup.script("backup-restore", ["--target", "2024-05-01 10:15:00"]);
     assert.equal(zoneless.code, 1);
     assert.match(zoneless.stdout, /a time zone is required/);
+  });
+
+  it("restores to a backup's restore point, where the database matches its manifest", async () => {
+    await cluster.stop();
+    const log = succeeded(
+      await backup.script("backup-restore", ["--backup", incrLabel]),
+      "restore --backup",
+    );
+    assert.match(log, new RegExp(`--set=${incrLabel} --type=name --target=backup-${incrLabel}`));
+    await cluster.restart();
+    await waitForPromotion();
+    assert.equal(await sql("SELECT sum(abalance) FROM pgbench_accounts"), accountsAtIncr);
+    const verified = succeeded(
+      await backup.script("backup-verify", ["--manifest", incrLabel], {}, 180000),
+      "backup-verify --manifest",
+    );
+    assert.match(verified, new RegExp(`\\d+ tables match the manifest of backup ${incrLabel}`));
+    assert.match(verified, /repository, archiving, indexes and the manifest verified/);
+  });
+
+  it("archives the segment being written before the server is stopped for a restore", async () => {
+    await insertRecordingTimes(101, 3);
+    const flushed = succeeded(await backup.script("backup-wal-flush"), "backup-wal-flush");
+    const segment = /WAL segment ([0-9A-F]{24}) is in the archive/.exec(flushed)?.[1];
+    assert.ok(segment, flushed);
+    const archived = await sql("SELECT last_archived_wal FROM pg_stat_archiver", "postgres");
+    assert.ok(archived >= segment, `${archived} before ${segment}`);
+  });
+
+  it("pushes WAL the server could not archive before it stopped, before --delta clears pg_wal", async () => {
+    // archive_command fails from here on: the segment PostgreSQL switches to at shutdown stays
+    // marked .ready in pg_wal, the only copy of the commits in it.
+    const before = await pickupIds();
+    await sql("ALTER SYSTEM SET archive_command = 'false'", "postgres");
+    await sql("SELECT pg_reload_conf()", "postgres");
+    await insertRecordingTimes(104, 2);
+    await cluster.stop();
+    const status = path.join(cluster.dataDir, "pg_wal", "archive_status");
+    const ready = fs.readdirSync(status).filter((f) => f.endsWith(".ready"));
+    assert.ok(ready.length > 0, "no segment waits for the archive");
+    const log = succeeded(await backup.script("backup-restore", ["--latest"]), "restore --latest");
+    assert.match(log, new RegExp(`pushed ${ready.length} WAL files the archive lacked`));
+    await cluster.restart();
+    await waitForPromotion();
+    assert.deepEqual(await pickupIds(), [...before, 104, 105]);
+    assert.equal(
+      await sql("SELECT setting FROM pg_settings WHERE name = 'archive_command'", "postgres"),
+      "pgbackrest --stanza=waste archive-push %p",
+    );
+  });
+
+  it("has nothing to archive when the server is down", async () => {
+    await cluster.stop();
+    const log = succeeded(await backup.script("backup-wal-flush"), "backup-wal-flush");
+    assert.match(log, /PostgreSQL does not answer; no WAL to archive/);
+    await cluster.restart();
+  });
+
+  it("skips backups from a restore until the server is open again, counting no failure", async () => {
+    await cluster.stop();
+    succeeded(await backup.script("backup-restore", ["--latest"]), "restore --latest");
+    const before = backup.metrics("pgbackrest_backup_incr");
+    const skipped = await backup.script("backup-db", ["incr"]);
+    assert.equal(skipped.code, 0, skipped.stdout);
+    assert.match(skipped.stdout, /skipped: a restore of stanza waste is in progress/);
+    assert.doesNotMatch(skipped.stdout, /starting incr backup/);
+    assert.equal(backup.metrics("pgbackrest_backup_incr"), before);
+
+    await cluster.restart();
+    const finished = succeeded(
+      await backup.script("backup-restore", ["--finish"], {}, 120000),
+      "backup-restore --finish",
+    );
+    assert.match(finished, /PostgreSQL is open; backups of stanza waste resume/);
+    assert.equal(await sql("SELECT pg_is_in_recovery()", "postgres"), "f");
+    const resumed = succeeded(await backup.script("backup-db", ["incr"]), "backup-db incr");
+    assert.match(resumed, /finished incr backup/);
+  });
+
+  it("clears a restore's marker itself once the server is open, if nobody finished it", async () => {
+    fs.writeFileSync(path.join(backup.path("locks"), "restore-in-progress"), "an old restore\n");
+    const log = succeeded(await backup.script("backup-verify", [], {}, 180000), "backup-verify");
+    assert.match(log, /removing the marker of a finished restore \(an old restore\)/);
+    assert.ok(!fs.existsSync(path.join(backup.path("locks"), "restore-in-progress")));
+  });
+
+  it("removes the manifests of backups the repository no longer holds, keeping the others", async () => {
+    const lib = path.join(BACKUP_BIN, "backup-lib.sh");
+    const stale = `. ${lib} && echo '# expired' | repo_put extra/waste/manifest/20200101-000000F.tsv`;
+    succeeded(await backup.script("bash", ["-c", stale]), "repo_put");
+    const log = succeeded(await backup.script("backup-db", ["incr"]), "backup-db incr");
+    assert.match(log, /removed the manifest of 20200101-000000F: pgBackRest no longer holds it/);
+    const list = async (what: string) =>
+      succeeded(await backup.script("bash", ["-c", `. ${lib} && ${what}`]), what)
+        .split("\n")
+        .filter((line) => line !== "")
+        .sort();
+    const manifests = await list("pgbackrest repo-ls extra/waste/manifest");
+    const labels = await list("stanza_info | jq -r '.backup[].label'");
+    assert.deepEqual(
+      manifests,
+      labels.map((label) => `${label}.tsv`),
+    );
+  });
+
+  it("refuses a backup label that is not one", async () => {
+    const result = await backup.script("backup-restore", ["--backup", "yesterday"]);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /not a backup label, such as 20240501-020000F/);
   });
 
   it("verifies the repository, the archiving and the indexes after the restores", async () => {

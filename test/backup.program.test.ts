@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { validateSettings } from "../components/config/load";
 import { SettingName } from "../components/config/settings";
 import { cronOf, firstCollision } from "../components/backup/schedule";
+import { mockImageId } from "../render/engine";
 import { BACKUP_BIN } from "./support/backup-env";
 import { run } from "./support/processes";
 import { devProgram, one, plainInputs } from "./support/program";
@@ -25,6 +26,24 @@ describe("backup schedules in config", () => {
     assert.deepEqual(problems({ systemBackupSchedule: "0 3 * * SUN" }), [
       'systemBackupSchedule: must use numbers, *, ranges, steps and lists only (field "SUN"), such as \'0 2 * * *\' for 02:00 UTC daily (got "0 3 * * SUN")',
     ]);
+  });
+
+  it("names the key and the fix for a manifest table that is not schema.table in lower case", () => {
+    const tables = JSON.stringify(["public.pickups", "Public.Routes", "routes", "a.b.c"]);
+    const fix = "must be a table named with its schema, in lower case, such as public.pickups";
+    assert.deepEqual(problems({ backupManifestTables: tables }), [
+      `backupManifestTables[1]: ${fix} (got "Public.Routes")`,
+      `backupManifestTables[2]: ${fix} (got "routes")`,
+      `backupManifestTables[3]: ${fix} (got "a.b.c")`,
+    ]);
+    assert.deepEqual(problems({ backupManifestTables: JSON.stringify(["public.pickups"]) }), []);
+  });
+
+  it("refuses an expiry of replaced versions that does not come after their move to Glacier", () => {
+    assert.deepEqual(problems({ backupGlacierAfterDays: "30", backupNoncurrentExpiryDays: "30" }), [
+      "backupNoncurrentExpiryDays: must be more than backupGlacierAfterDays (30): replaced versions move to Glacier after that many days, and S3 refuses an expiry that does not come after the move",
+    ]);
+    assert.deepEqual(problems({ backupGlacierAfterDays: "60", backupRetentionDays: "90" }), []);
   });
 
   it("refuses an hourly incremental that would collide with the nightly full", () => {
@@ -110,13 +129,16 @@ describe("the backup container on Pulumi's mock engine", () => {
     const inputs = plainInputs(one(resources, "backup-container"));
     assert.equal(inputs.name, "backup");
     assert.equal(inputs.user, "postgres");
+    // Group root reads Grafana's grafana.db (uid 472, gid 0, mode 0640) for the system backup.
+    assert.deepEqual(inputs.groupAdds, ["0"]);
     assert.deepEqual(inputs.command, ["backup-scheduler", "/etc/waste-backup/schedule"]);
     assert.deepEqual(inputs.volumes, [
       { volumeName: "postgres-data", containerPath: "/var/lib/postgresql/data" },
       { volumeName: "backup-socket", containerPath: "/var/run/postgresql" },
       { volumeName: "backup-repo", containerPath: "/var/lib/pgbackrest" },
       { volumeName: "backup-metrics", containerPath: "/var/lib/backup-metrics", readOnly: false },
-      { volumeName: "redis-data", containerPath: "/srv/redis-data", readOnly: true },
+      { volumeName: "backup-scratch", containerPath: "/var/lib/backup-scratch" },
+      { volumeName: "redis-data", containerPath: "/srv/redis-data", readOnly: false },
       {
         volumeName: "alerting-prometheus-data",
         containerPath: "/srv/system/prometheus",
@@ -131,6 +153,10 @@ describe("the backup container on Pulumi's mock engine", () => {
     ]);
     const envs = inputs.envs as string[];
     assert.ok(envs.includes("REDIS_USER=waste_backup"));
+    // No key tables configured: the manifest covers every table of the database.
+    assert.ok(envs.includes("BACKUP_MANIFEST_TABLES="));
+    // The DR test restores onto its own volume, not the live database's.
+    assert.ok(envs.includes("BACKUP_SCRATCH_ROOT=/var/lib/backup-scratch"));
     assert.ok(envs.some((e) => /^PGBACKREST_REPO1_CIPHER_PASS=\w{32}$/.test(e)));
     const files = (inputs.uploads as { file: string }[]).map((u) => u.file);
     assert.ok(files.includes("/etc/waste-backup/rendered/postgres/postgresql.conf"));
@@ -144,6 +170,10 @@ describe("the backup container on Pulumi's mock engine", () => {
       skipPush: true,
       buildOnPreview: false,
     });
+    // The build's image ID, not its tag: a new build of the same tag must replace the containers.
+    for (const name of ["backup-container", "postgres-container"]) {
+      assert.equal(plainInputs(one(resources, name)).image, mockImageId("backup-image"), name);
+    }
     const node = plainInputs(one(resources, "exporters-node-exporter"));
     assert.deepEqual(node.command, [
       "--path.rootfs=/host",
@@ -192,16 +222,20 @@ describe("prod's backup storage in the offline render", () => {
     assert.match(JSON.stringify(sse), /"sseAlgorithm":"aws:kms"/);
     const rules = byType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0]
       .inputs.rules;
+    // pgBackRest reads every current object under its prefix (archive.info is written once, at
+    // stanza-create): only the versions it deleted or replaced may go where a GET cannot reach.
     assert.deepEqual(rules, [
       {
-        id: "glacier-after-retention",
+        id: "replaced-versions-to-glacier",
         status: "Enabled",
-        filter: {},
-        transitions: [{ days: 30, storageClass: "GLACIER" }],
-        noncurrentVersionExpiration: { noncurrentDays: 30 },
+        filter: { prefix: "pgbackrest/" },
+        noncurrentVersionTransitions: [{ noncurrentDays: 30, storageClass: "GLACIER" }],
+        noncurrentVersionExpiration: { noncurrentDays: 120 },
         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
       },
     ]);
+    const transitions = JSON.stringify(rules).match(/"transitions"/g);
+    assert.equal(transitions, null, "a current object would move to Glacier");
   });
 
   it("lets pgBackRest's IAM user reach its prefix of the bucket and the key, nothing else", () => {

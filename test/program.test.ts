@@ -9,7 +9,13 @@ import {
 import { renderNginxConf } from "../components/nginx/settings";
 import { renderPgbackrestConf } from "../components/backup/pgbackrest-config";
 import { FIXED_HOST_PORTS } from "../components/host-ports";
-import { isSecretValue, mockPassword, RecordedResource, redactSecrets } from "../render/engine";
+import {
+  isSecretValue,
+  mockImageId,
+  mockPassword,
+  RecordedResource,
+  redactSecrets,
+} from "../render/engine";
 import { devProgram, one, plainInputs } from "./support/program";
 
 const MiB = 1024 ** 2;
@@ -65,7 +71,7 @@ describe("the dev stack on Pulumi's mock engine", () => {
       "waste:monitoring:GrafanaServer": 1,
       "waste:monitoring:GrafanaDashboards": 1,
       "docker:index/network:Network": 4,
-      "docker:index/volume:Volume": 8,
+      "docker:index/volume:Volume": 9,
       "docker:index/container:Container": 16,
       "docker:index/image:Image": 2,
       "random:index/randomPassword:RandomPassword": 9,
@@ -161,7 +167,11 @@ describe("the dev stack on Pulumi's mock engine", () => {
       }
       assert.equal(inputs.memory, inputs.memorySwap, `${container.name} may swap`);
       assert.ok(typeof inputs.memory === "number" && inputs.memory > 0);
-      assert.match(inputs.image as string, /^[^:@]+(:[^:]+|@sha256:[a-f0-9]{64})$/);
+      // A tag, a digest, or the ID of an image the stack builds.
+      assert.match(
+        inputs.image as string,
+        /^([^:@]+(:[^:]+|@sha256:[a-f0-9]{64})|sha256:[a-f0-9]{64})$/,
+      );
       assert.doesNotMatch(inputs.image as string, /:latest$/);
     }
   });
@@ -207,7 +217,7 @@ describe("the dev stack on Pulumi's mock engine", () => {
   it("runs Postgres 15 with PostGIS, its rendered settings, a 10 s pg_isready check and a kept volume", () => {
     const container = one(resources, "postgres-container");
     const inputs = plainInputs(container);
-    assert.equal(inputs.image, "waste-management/postgres-backup:15-3.4-pgbackrest2.45");
+    assert.equal(inputs.image, mockImageId("backup-image"));
     assert.deepEqual(inputs.command, ["postgres", "-c", `config_file=${POSTGRES_CONFIG_FILE}`]);
     assert.deepEqual(inputs.healthcheck, {
       tests: ["CMD", "pg_isready", "-U", "postgres", "-d", "postgres"],
@@ -257,6 +267,7 @@ describe("the dev stack on Pulumi's mock engine", () => {
         { name: "redis-data", labels: [{ label: "waste.backup", value: "redis-rdb" }] },
         { name: "alerting-prometheus-data" },
         { name: "alerting-alertmanager-data" },
+        { name: "backup-scratch" },
       ],
     );
     for (const volume of ofType("docker:index/volume:Volume")) {

@@ -175,8 +175,9 @@ describe("npm run render -- prod, in particular", () => {
     const entries = JSON.parse(
       fs.readFileSync(path.join(out, "resources.json"), "utf8"),
     ) as Entry[];
-    // The backup repository is the S3 bucket in prod: no repository volume.
-    assert.equal(entries.filter((e) => e.type === "docker:index/volume:Volume").length, 7);
+    // The backup repository is the S3 bucket in prod: no repository volume; the DR test's
+    // scratch volume is there as in dev.
+    assert.equal(entries.filter((e) => e.type === "docker:index/volume:Volume").length, 8);
     assert.equal(
       entries.filter((e) => e.type === "tls:index/selfSignedCert:SelfSignedCert").length,
       0,

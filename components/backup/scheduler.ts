@@ -4,12 +4,14 @@ import { FIXED_NAME, hardenedContainerArgs } from "../docker/container";
 import { publishRenderedFile, RenderedFile } from "../rendered-files";
 import {
   BACKUP_CONTAINER,
+  BACKUP_CONTAINER_GROUPS,
   PGBACKREST_CONFIG_FILE,
   PGDATA,
   POSTGRES_DATA_MOUNT,
   REDIS_DATA_DIR,
   RENDERED_CONFIG_DIR,
   SCHEDULE_FILE,
+  SCRATCH_DIR,
   SOCKET_DIR,
   SYSTEM_SOURCES_DIR,
 } from "./layout";
@@ -21,6 +23,8 @@ export interface BackupSchedulerArgs {
   schedules: BackupSchedules;
   /** The application database the manifests and integrity checks read. */
   database: string;
+  /** Key tables of the manifest, `schema.table`; empty means every table of the database. */
+  manifestTables: readonly string[];
   /** Postgres's data volume: read by backups, written only by a restore. */
   postgresData: docker.Volume;
   redis: {
@@ -45,6 +49,8 @@ export interface BackupSchedulerArgs {
  */
 export class BackupScheduler extends pulumi.ComponentResource {
   public readonly container: docker.Container;
+  /** Where the DR test restores its scratch copy; emptied by the next test, never kept. */
+  public readonly scratchVolume: docker.Volume;
 
   constructor(name: string, args: BackupSchedulerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("waste:backup:BackupScheduler", name, {}, opts);
@@ -54,15 +60,25 @@ export class BackupScheduler extends pulumi.ComponentResource {
     const repository = args.repository;
     const redis = args.redis;
 
+    this.scratchVolume = new docker.Volume(
+      `${name}-scratch`,
+      { name: `${name}-scratch` },
+      // Kept on destroy like every volume of the stack; a restored copy in it is cleared by the
+      // next DR test.
+      { parent: this, retainOnDelete: true },
+    );
+
     this.container = new docker.Container(
       `${name}-container`,
       {
         ...hardenedContainerArgs(args.memoryMb),
         name: BACKUP_CONTAINER,
         hostname: BACKUP_CONTAINER,
-        image: repository.image.imageName,
+        // The build's image ID: the tag stays the same when bin/ or the Dockerfile changes.
+        image: repository.image.repoDigest,
         // The same user as the server: peer authentication on the socket, and the data's owner.
         user: "postgres",
+        groupAdds: [...BACKUP_CONTAINER_GROUPS],
         command: ["backup-scheduler", SCHEDULE_FILE],
         envs: pulumi
           .all([redis.host, redis.port, redis.user, redis.password, repository.secretEnvs])
@@ -70,8 +86,9 @@ export class BackupScheduler extends pulumi.ComponentResource {
             `PGHOST=${SOCKET_DIR}`,
             "PGUSER=postgres",
             `PGDATABASE=${args.database}`,
+            `BACKUP_MANIFEST_TABLES=${args.manifestTables.join(" ")}`,
             `PGDATA=${PGDATA}`,
-            `BACKUP_SCRATCH_ROOT=${POSTGRES_DATA_MOUNT}`,
+            `BACKUP_SCRATCH_ROOT=${SCRATCH_DIR}`,
             `REDIS_HOST=${host}`,
             `REDIS_PORT=${port}`,
             `REDIS_USER=${user}`,
@@ -91,7 +108,9 @@ export class BackupScheduler extends pulumi.ComponentResource {
           { volumeName: args.postgresData.name, containerPath: POSTGRES_DATA_MOUNT },
           ...repository.mounts,
           metricsMount(repository.metricsVolume, false),
-          { volumeName: redis.data.name, containerPath: REDIS_DATA_DIR, readOnly: true },
+          { volumeName: this.scratchVolume.name, containerPath: SCRATCH_DIR },
+          // Writable only for backup-redis-restore; snapshots read dump.rdb.
+          { volumeName: redis.data.name, containerPath: REDIS_DATA_DIR, readOnly: false },
           ...Object.entries(args.systemVolumes).map(([directory, volumeName]) => ({
             volumeName,
             containerPath: `${SYSTEM_SOURCES_DIR}/${directory}`,
@@ -106,6 +125,9 @@ export class BackupScheduler extends pulumi.ComponentResource {
       { parent: this, ...FIXED_NAME },
     );
 
-    this.registerOutputs({ container: this.container.id });
+    this.registerOutputs({
+      container: this.container.id,
+      scratchVolume: this.scratchVolume.name,
+    });
   }
 }

@@ -5,9 +5,9 @@ import { S3_REPO_PATH } from "./layout";
 export interface BackupBucketArgs {
   /** Bucket name, from config backupBucket. */
   bucket: string;
-  /** Days before objects move to S3 Glacier; above the retention, so restores never need one. */
+  /** Days after pgBackRest deletes or replaces an object before its old version moves to Glacier. */
   glacierAfterDays: number;
-  /** Days overwritten or deleted object versions are kept. */
+  /** Days overwritten or deleted object versions are kept; more than glacierAfterDays. */
   noncurrentExpiryDays: number;
 }
 
@@ -50,8 +50,8 @@ export function bucketPolicy(bucketArn: string, keyArn: string): string {
 }
 
 /**
- * Prod's backup repository: a private, versioned S3 bucket encrypted with its own KMS key, old
- * objects moved to Glacier and old versions expired, and an IAM user that may touch this bucket
+ * Prod's backup repository: a private, versioned S3 bucket encrypted with its own KMS key, the
+ * versions pgBackRest deleted or replaced moved to Glacier and later expired, and an IAM user that may touch this bucket
  * and this key and nothing else. pgBackRest encrypts the files before they leave the host too.
  */
 export class BackupBucket extends pulumi.ComponentResource {
@@ -116,16 +116,26 @@ export class BackupBucket extends pulumi.ComponentResource {
       },
       child,
     );
+    // A Glacier object cannot be read without a restore request, and pgBackRest reads every
+    // current object of its repository: backup/ and archive/ for restores and verify, including
+    // archive.info, written once at stanza-create and read by every archive-push, and extra/
+    // (manifests, Redis snapshots, system archives) through repo-get. Age says nothing about
+    // need: the only full left after failed nightlies is old and vital. pgBackRest itself
+    // deletes what its retention no longer needs; versioning keeps those deleted and replaced
+    // versions, which nothing but a person recovering from a mistake ever reads. So only they
+    // move to Glacier, and only under the repository's prefix.
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       {
         bucket: bucketId,
         rules: [
           {
-            id: "glacier-after-retention",
+            id: "replaced-versions-to-glacier",
             status: "Enabled",
-            filter: {},
-            transitions: [{ days: args.glacierAfterDays, storageClass: "GLACIER" }],
+            filter: { prefix: `${S3_REPO_PATH.replace(/^\//, "")}/` },
+            noncurrentVersionTransitions: [
+              { noncurrentDays: args.glacierAfterDays, storageClass: "GLACIER" },
+            ],
             noncurrentVersionExpiration: { noncurrentDays: args.noncurrentExpiryDays },
             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
           },

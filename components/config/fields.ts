@@ -163,3 +163,11 @@ export const prometheusRetention = z
         "the churn alert compares with a week ago (offset 1w)",
     },
   );
+
+/** A table named with its schema, in the lower case PostgreSQL folds unquoted names to. */
+export const qualifiedTable = z
+  .string()
+  .regex(
+    /^[a-z_][a-z0-9_]{0,62}\.[a-z_][a-z0-9_]{0,62}$/,
+    "must be a table named with its schema, in lower case, such as public.pickups",
+  );

@@ -355,12 +355,13 @@ function backupChecks(rules: CrossKeyRules, readForeign: ForeignReader): void {
       }
     },
   );
-  rules.when(["backupGlacierAfterDays", "backupRetentionDays"], (v) => {
-    if (v.backupGlacierAfterDays <= v.backupRetentionDays) {
+  rules.when(["backupNoncurrentExpiryDays", "backupGlacierAfterDays"], (v) => {
+    if (v.backupNoncurrentExpiryDays <= v.backupGlacierAfterDays) {
       rules.problem(
-        "backupGlacierAfterDays",
-        `must be more than backupRetentionDays (${v.backupRetentionDays}): pgBackRest cannot ` +
-          "restore from objects that have moved to Glacier",
+        "backupNoncurrentExpiryDays",
+        `must be more than backupGlacierAfterDays (${v.backupGlacierAfterDays}): replaced ` +
+          "versions move to Glacier after that many days, and S3 refuses an expiry that does not " +
+          "come after the move",
       );
     }
   });

@@ -448,6 +448,13 @@ export const SETTINGS = {
     default: 2,
     schema: z.number().int().min(1, "must be at least 1").max(32, "must be at most 32"),
   }),
+  backupManifestTables: setting({
+    type: "array",
+    description:
+      "Key tables (schema.table) whose row counts and checksums are recorded after each backup and compared after a restore; empty means every table of the application database.",
+    default: [],
+    schema: z.array(field.qualifiedTable),
+  }),
   backupCipherPass: setting({
     type: "string",
     description:
@@ -465,14 +472,16 @@ export const SETTINGS = {
   }),
   backupGlacierAfterDays: setting({
     type: "integer",
-    description: "Days after which objects in the prod backup bucket move to S3 Glacier.",
+    description:
+      "Days after pgBackRest deletes or replaces an object of the prod backup bucket before the kept old version moves to S3 Glacier; current objects stay in S3 Standard, where pgBackRest can read them.",
     default: 30,
     schema: z.number().int().min(1, "must be at least 1 day").max(3650, "must be at most 3650"),
   }),
   backupNoncurrentExpiryDays: setting({
     type: "integer",
-    description: "Days the prod backup bucket keeps overwritten or deleted object versions.",
-    default: 30,
+    description:
+      "Days the prod backup bucket keeps overwritten or deleted object versions; more than backupGlacierAfterDays (Glacier bills 90 days at least).",
+    default: 120,
     schema: z.number().int().min(1, "must be at least 1 day").max(3650, "must be at most 3650"),
   }),
 } as const;

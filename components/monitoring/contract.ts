@@ -92,6 +92,10 @@ export const BACKUP_THRESHOLDS = {
   incrementalMaxAgeSeconds: 2 * 3600,
   /** Seconds without an archived segment, beside failures, that mean archiving is stuck. */
   archiveLagSeconds: 120,
+  /** Redis is snapshotted hourly: two hours is one missed run. */
+  redisSnapshotMaxAgeSeconds: 2 * 3600,
+  /** The system backup runs weekly: eight days leaves a day for a slow or late Sunday. */
+  systemMaxAgeSeconds: 8 * 24 * 3600,
 } as const;
 
 /**

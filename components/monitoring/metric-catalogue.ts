@@ -149,6 +149,13 @@ export const METRIC_CATALOGUE: Record<MetricSourceName, MetricSource> = {
       "pgbackrest_backup_last_success_timestamp_seconds",
       "pgbackrest_backup_last_duration_seconds",
       "pgbackrest_backup_last_size_bytes",
+      "pgbackrest_backup_last_run_success",
+      "backup_manifest_last_run_success",
+      "redis_snapshot_last_run_success",
+      "redis_snapshot_last_success_timestamp_seconds",
+      "system_backup_last_run_success",
+      "system_backup_last_success_timestamp_seconds",
+      "backup_dr_test_last_run_success",
     ],
   },
 };

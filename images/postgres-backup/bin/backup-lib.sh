@@ -91,6 +91,24 @@ take_lock() {
   flock -w "$BACKUP_LOCK_WAIT" 9
 }
 
+# backup-restore leaves this marker from before it restores until the server is open again
+# (backup-restore --finish). With the server down or replaying WAL a backup can only fail, so the
+# jobs that need it skip meanwhile, with a log line and no failure counted.
+RESTORE_MARKER="$BACKUP_LOCK_DIR/restore-in-progress"
+
+# Whether a restore is under way. A marker whose server is open again (the restore was never
+# finished by ops) is removed here, so backups never stay skipped after a restore.
+restore_in_progress() {
+  [[ -f $RESTORE_MARKER ]] || return 1
+  if pg_isready -q -t 5 &&
+    [[ $(psql -X -A -t -d postgres -c 'SELECT pg_is_in_recovery()' 2>/dev/null) == f ]]; then
+    log "removing the marker of a finished restore ($(head -n 1 "$RESTORE_MARKER")): PostgreSQL is open"
+    rm -f "$RESTORE_MARKER"
+    return 1
+  fi
+  return 0
+}
+
 # Extra files (manifests, Redis snapshots, system archives) go through pgBackRest's repo-put and
 # repo-get, so they land in the same storage as the backups, posix or S3, encrypted with the
 # repository's own passphrase. pgBackRest 2.45 marks these commands and --cipher-pass as meant
@@ -115,6 +133,20 @@ prune_repo_dir() {
     [[ -n $old ]] || continue
     log "removing $dir/$old: more than $keep are kept"
     pgbackrest repo-rm "$dir/$old"
+  done
+}
+
+# Removes the manifests of backups pgBackRest no longer holds: its retention expires backups at
+# the end of each backup, and a manifest is only worth its backup.
+prune_manifests() {
+  local labels file
+  labels=$(stanza_info | jq -r '.backup[].label') || return 1
+  pgbackrest repo-ls "$(extra_path manifest)" | while read -r file; do
+    [[ $file == *.tsv ]] || continue
+    if ! grep -qxF "${file%.tsv}" <<<"$labels"; then
+      pgbackrest repo-rm "$(extra_path "manifest/$file")"
+      log "removed the manifest of ${file%.tsv}: pgBackRest no longer holds it"
+    fi
   done
 }
 
