@@ -1,9 +1,7 @@
 import { BACKUP_THRESHOLDS, INTERVALS } from "../contract";
-import { JOBS, sel } from "../selectors";
+import { BACKUP_METRICS, backupsOf, JOBS, sel } from "../selectors";
 import { RuleArea } from "./model";
 
-const node = (type: string) => sel({ job: JOBS.node, type });
-const nodeJob = sel({ job: JOBS.node });
 const postgres = sel({ job: JOBS.postgres });
 /**
  * A job's last run failed or was skipped. The value stays until its next run, so the window only
@@ -20,7 +18,7 @@ export const backupRules: RuleArea = {
   rules: [
     {
       alert: "BackupFullTooOld",
-      expr: `time() - max(pgbackrest_backup_last_success_timestamp_seconds${node("full")})
+      expr: `time() - max(pgbackrest_backup_last_success_timestamp_seconds${backupsOf("full")})
   > ${BACKUP_THRESHOLDS.fullMaxAgeSeconds}`,
       for: TOO_OLD_FOR_SECONDS,
       severity: "warning",
@@ -32,7 +30,7 @@ export const backupRules: RuleArea = {
     {
       // A full also counts: it holds everything an incremental would.
       alert: "BackupIncrementalTooOld",
-      expr: `time() - max(pgbackrest_backup_last_success_timestamp_seconds{job="${JOBS.node}",type=~"full|incr"})
+      expr: `time() - max(pgbackrest_backup_last_success_timestamp_seconds${backupsOf("full", "incr")})
   > ${BACKUP_THRESHOLDS.incrementalMaxAgeSeconds}`,
       for: TOO_OLD_FOR_SECONDS,
       severity: "warning",
@@ -43,7 +41,7 @@ export const backupRules: RuleArea = {
     },
     {
       alert: "BackupFailed",
-      expr: `pgbackrest_backup_last_run_success${nodeJob} == 0`,
+      expr: `pgbackrest_backup_last_run_success${BACKUP_METRICS} == 0`,
       for: FAILED_RUN_FOR_SECONDS,
       severity: "warning",
       team: "platform",
@@ -53,7 +51,7 @@ export const backupRules: RuleArea = {
     },
     {
       alert: "BackupManifestFailed",
-      expr: `backup_manifest_last_run_success${nodeJob} == 0`,
+      expr: `backup_manifest_last_run_success${BACKUP_METRICS} == 0`,
       for: FAILED_RUN_FOR_SECONDS,
       severity: "warning",
       team: "platform",
@@ -63,7 +61,7 @@ export const backupRules: RuleArea = {
     },
     {
       alert: "RedisSnapshotFailed",
-      expr: `redis_snapshot_last_run_success${nodeJob} == 0`,
+      expr: `redis_snapshot_last_run_success${BACKUP_METRICS} == 0`,
       for: FAILED_RUN_FOR_SECONDS,
       severity: "warning",
       team: "platform",
@@ -73,7 +71,7 @@ export const backupRules: RuleArea = {
     },
     {
       alert: "RedisSnapshotTooOld",
-      expr: `time() - max(redis_snapshot_last_success_timestamp_seconds${nodeJob})
+      expr: `time() - max(redis_snapshot_last_success_timestamp_seconds${BACKUP_METRICS})
   > ${BACKUP_THRESHOLDS.redisSnapshotMaxAgeSeconds}`,
       for: TOO_OLD_FOR_SECONDS,
       severity: "warning",
@@ -84,7 +82,7 @@ export const backupRules: RuleArea = {
     },
     {
       alert: "SystemBackupFailed",
-      expr: `system_backup_last_run_success${nodeJob} == 0`,
+      expr: `system_backup_last_run_success${BACKUP_METRICS} == 0`,
       for: FAILED_RUN_FOR_SECONDS,
       severity: "warning",
       team: "platform",
@@ -94,7 +92,7 @@ export const backupRules: RuleArea = {
     },
     {
       alert: "SystemBackupTooOld",
-      expr: `time() - max(system_backup_last_success_timestamp_seconds${nodeJob})
+      expr: `time() - max(system_backup_last_success_timestamp_seconds${BACKUP_METRICS})
   > ${BACKUP_THRESHOLDS.systemMaxAgeSeconds}`,
       for: TOO_OLD_FOR_SECONDS,
       severity: "warning",
@@ -105,7 +103,7 @@ export const backupRules: RuleArea = {
     },
     {
       alert: "DisasterRecoveryTestFailed",
-      expr: `backup_dr_test_last_run_success${nodeJob} == 0`,
+      expr: `backup_dr_test_last_run_success${BACKUP_METRICS} == 0`,
       for: FAILED_RUN_FOR_SECONDS,
       severity: "warning",
       team: "platform",
