@@ -46,3 +46,22 @@ export function one(resources: RecordedResource[], name: string): RecordedResour
 export function plainInputs(resource: RecordedResource): Record<string, unknown> {
   return revealSecrets(resource.inputs) as Record<string, unknown>;
 }
+
+/** The resources of type `type`, in the order they were registered. */
+export function ofType(resources: RecordedResource[], type: string): RecordedResource[] {
+  return resources.filter((r) => r.type === type);
+}
+
+/** The files uploaded into a container, by path, with secret wrappers removed. */
+export function uploads(container: RecordedResource): Record<string, string> {
+  const list = plainInputs(container).uploads as { file: string; content: string }[];
+  return Object.fromEntries(list.map((u) => [u.file, u.content]));
+}
+
+/** A container's environment variables, by name, with secret wrappers removed. */
+export function env(container: RecordedResource): Record<string, string> {
+  const list = plainInputs(container).envs as string[];
+  return Object.fromEntries(
+    list.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+  );
+}
