@@ -30,7 +30,7 @@ export function renderProjectFile(): string {
     config,
   };
   return [
-    "# Generated from components/config/settings.ts by `npm run config:sync`; edit that file.",
+    "# Generated from components/config/settings/ by `npm run config:sync`; edit the keys there.",
     stringify(project, { lineWidth: 0 }),
   ].join("\n");
 }
