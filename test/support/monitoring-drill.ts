@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import {
   ALERTMANAGER_SECRETS_DIR,
   SECRET_FILES,
@@ -16,20 +15,24 @@ import {
   REDIS_MONITORING_USER,
   renderRedisAcl,
 } from "../../components/redis/settings";
+import { adaptPrometheusConfig } from "./adapted-prometheus-config";
+import { alertmanagerHolds, hasSample } from "./alert-polling";
 import { BackendStandIn } from "./backend-stand-in";
 import { HeartbeatStandIn, Ping } from "./heartbeat-stand-in";
 import { NginxStub, startNginxExporter, startNginxStub, startNodeExporter } from "./host-exporters";
+import {
+  requireMonitoringServers,
+  startAlertmanager,
+  startBlackboxExporter,
+  startPostgresExporter,
+  startPrometheus,
+  startRedisExporter,
+} from "./monitoring-servers";
 import { MtailServer, startMtail } from "./mtail-server";
 import { ok, PostgresCluster } from "./postgres-cluster";
-import { freePort, requireBinary, ServerProcess, startServer, tempDir, waitFor } from "./processes";
+import { freePort, ServerProcess, tempDir, waitFor } from "./processes";
 import { readRendered } from "./rendered";
 import { redisCli, startRedis, writeRedisFiles } from "./redis-server";
-
-const PROMETHEUS = "/usr/bin/prometheus";
-const ALERTMANAGER = "/usr/bin/prometheus-alertmanager";
-const BLACKBOX = "/usr/bin/prometheus-blackbox-exporter";
-const POSTGRES_EXPORTER = "/usr/bin/prometheus-postgres-exporter";
-const REDIS_EXPORTER = "/usr/bin/prometheus-redis-exporter";
 
 /** The outages the drill stages: the runbook's budgeted emergencies that stop a server. */
 export type DrillAlert = "BackendDown" | "RedisDown" | "PostgresDown";
@@ -48,60 +51,6 @@ interface Target {
   healthy: string;
   stop: () => Promise<void>;
   restore: () => Promise<void>;
-}
-
-async function getJson(url: string): Promise<unknown> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  assert.equal(response.status, 200, `GET ${url}`);
-  return response.json();
-}
-
-async function answers(url: string, text: string | RegExp): Promise<boolean> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  const body = await response.text();
-  return response.ok && (typeof text === "string" ? body.includes(text) : text.test(body));
-}
-
-/**
- * The rendered prometheus.yml with only addresses changed: every container name:port becomes a
- * loopback address, the rule files are read from `rulesDir`. A target the drill does not run
- * points at a closed port, so it is down as it would be with its container stopped.
- */
-export function adaptPrometheusConfig(
-  text: string,
-  addresses: Record<string, string>,
-  closed: string,
-  rulesDir: string,
-): string {
-  let adapted = text.replace("/etc/prometheus/rules/*.yml", path.join(rulesDir, "*.yml"));
-  const config = parse(text) as {
-    scrape_configs: {
-      static_configs?: { targets: string[] }[];
-      relabel_configs?: { target_label?: string; replacement?: string }[];
-    }[];
-    alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
-  };
-  const hosts = new Set<string>();
-  for (const job of config.scrape_configs) {
-    for (const target of job.static_configs?.flatMap((c) => c.targets) ?? []) {
-      // Not URL's host: it drops a default port, and a bare `nginx` would match the job name.
-      hosts.add(/^(?:[a-z]+:\/\/)?([^/]+)/.exec(target)?.[1] ?? target);
-    }
-    for (const relabel of job.relabel_configs ?? []) {
-      if (relabel.target_label === "__address__" && relabel.replacement) {
-        hosts.add(relabel.replacement);
-      }
-    }
-  }
-  for (const am of config.alerting.alertmanagers) {
-    am.static_configs.flatMap((c) => c.targets).forEach((target) => hosts.add(target));
-  }
-  // Longest first, so that no name is replaced inside a longer one.
-  for (const host of [...hosts].sort((a, b) => b.length - a.length)) {
-    const pattern = new RegExp(`(?<=^|[\\s/])${host.replace(/[.]/g, "\\.")}(?=$|[\\s/])`, "gm");
-    adapted = adapted.replace(pattern, addresses[host] ?? closed);
-  }
-  return adapted;
 }
 
 /**
@@ -144,15 +93,7 @@ export class MonitoringDrill {
   }
 
   private async startAll(rendered: string): Promise<void> {
-    for (const [binary, pkg] of [
-      [PROMETHEUS, "prometheus"],
-      [ALERTMANAGER, "prometheus-alertmanager"],
-      [BLACKBOX, "prometheus-blackbox-exporter"],
-      [POSTGRES_EXPORTER, "prometheus-postgres-exporter"],
-      [REDIS_EXPORTER, "prometheus-redis-exporter"],
-    ]) {
-      requireBinary(binary, pkg);
-    }
+    requireMonitoringServers();
     this.dir = tempDir("monitoring-drill");
     const file = (name: string, text: string) => {
       const target = path.join(this.dir, name);
@@ -229,52 +170,28 @@ export class MonitoringDrill {
     const loopback = (port: number) => `127.0.0.1:${port}`;
 
     this.processes.push(
-      await startServer(
-        POSTGRES_EXPORTER,
-        [
-          `--extend.query-path=${file("postgres-exporter-queries.yaml", readRendered(rendered, "monitoring/postgres-exporter-queries.yaml"))}`,
-          `--web.listen-address=${loopback(ports.postgres)}`,
-        ],
-        {
-          name: "postgres_exporter",
-          env: {
-            DATA_SOURCE_NAME: `postgresql://${ROLES.monitoring}:${monitoringPassword}@127.0.0.1:${postgres.port}/${DATABASE_NAME}?sslmode=disable`,
-          },
-          ready: () => answers(`http://${loopback(ports.postgres)}/metrics`, "\npg_up 1"),
-        },
+      await startPostgresExporter(
+        file(
+          "postgres-exporter-queries.yaml",
+          readRendered(rendered, "monitoring/postgres-exporter-queries.yaml"),
+        ),
+        loopback(ports.postgres),
+        `postgresql://${ROLES.monitoring}:${monitoringPassword}@127.0.0.1:${postgres.port}/${DATABASE_NAME}?sslmode=disable`,
       ),
-      await startServer(REDIS_EXPORTER, [`-web.listen-address=${loopback(ports.redis)}`], {
-        name: "redis_exporter",
-        env: {
-          REDIS_ADDR: `redis://127.0.0.1:${redisPort}`,
-          REDIS_USER: REDIS_MONITORING_USER,
-          REDIS_PASSWORD: monitoringPassword,
-        },
-        ready: () => answers(`http://${loopback(ports.redis)}/metrics`, "\nredis_up 1"),
-      }),
-      await startServer(
-        BLACKBOX,
-        [
-          `--config.file=${file("blackbox.yml", readRendered(rendered, "monitoring/blackbox.yml"))}`,
-          `--web.listen-address=${loopback(ports.blackbox)}`,
-        ],
-        {
-          name: "blackbox_exporter",
-          ready: () => answers(`http://${loopback(ports.blackbox)}/metrics`, "blackbox_exporter"),
-        },
+      await startRedisExporter(
+        loopback(ports.redis),
+        redisPort,
+        REDIS_MONITORING_USER,
+        monitoringPassword,
       ),
-      await startServer(
-        ALERTMANAGER,
-        [
-          `--config.file=${file("alertmanager.yml", alertmanagerYml.replaceAll(ALERTMANAGER_SECRETS_DIR, secretsDir))}`,
-          `--storage.path=${path.join(this.dir, "alertmanager")}`,
-          `--web.listen-address=${loopback(ports.alertmanager)}`,
-          "--cluster.listen-address=",
-        ],
-        {
-          name: "Alertmanager",
-          ready: () => answers(`http://${loopback(ports.alertmanager)}/-/ready`, /OK/),
-        },
+      await startBlackboxExporter(
+        file("blackbox.yml", readRendered(rendered, "monitoring/blackbox.yml")),
+        loopback(ports.blackbox),
+      ),
+      await startAlertmanager(
+        file("alertmanager.yml", alertmanagerYml.replaceAll(ALERTMANAGER_SECRETS_DIR, secretsDir)),
+        path.join(this.dir, "alertmanager"),
+        loopback(ports.alertmanager),
       ),
     );
 
@@ -319,18 +236,10 @@ export class MonitoringDrill {
       rulesDir,
     );
     this.processes.push(
-      await startServer(
-        PROMETHEUS,
-        [
-          `--config.file=${file("prometheus.yml", prometheusConfig)}`,
-          `--storage.tsdb.path=${path.join(this.dir, "prometheus")}`,
-          `--web.listen-address=${loopback(ports.prometheus)}`,
-        ],
-        {
-          name: "Prometheus",
-          ready: () => answers(`http://${loopback(ports.prometheus)}/-/ready`, /Ready/),
-          timeoutMs: 30000,
-        },
+      await startPrometheus(
+        file("prometheus.yml", prometheusConfig),
+        path.join(this.dir, "prometheus"),
+        loopback(ports.prometheus),
       ),
     );
     this.prometheusUrl = `http://${loopback(ports.prometheus)}`;
@@ -400,30 +309,17 @@ export class MonitoringDrill {
 and on () count(probe_ssl_earliest_cert_expiry) > 0`;
     await waitFor(
       "Prometheus to scrape every job of the drill",
-      () => this.hasSample(query),
+      () => hasSample(this.prometheusUrl, query),
       limitSeconds * 1000,
     );
-  }
-
-  /** True once Prometheus returns at least one sample for `query`. */
-  private async hasSample(query: string): Promise<boolean> {
-    const url = `${this.prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`;
-    const body = (await getJson(url)) as { data: { result: unknown[] } };
-    return body.data.result.length > 0;
   }
 
   /**
    * True while Alertmanager holds a firing alert of this name that it will notify: active, neither
    * inhibited nor silenced, and not resolved.
    */
-  async holds(alert: string): Promise<boolean> {
-    const filter = encodeURIComponent(`alertname="${alert}"`);
-    const alerts = (await getJson(`${this.alertmanagerUrl}/api/v2/alerts?filter=${filter}`)) as {
-      endsAt: string;
-      status: { state: string };
-    }[];
-    const now = Date.now();
-    return alerts.some((a) => a.status.state === "active" && Date.parse(a.endsAt) > now);
+  holds(alert: string): Promise<boolean> {
+    return alertmanagerHolds(this.alertmanagerUrl, alert);
   }
 
   /**
@@ -436,7 +332,8 @@ and on () count(probe_ssl_earliest_cert_expiry) > 0`;
     assert.ok(target, `no drill for ${alert}`);
     await waitFor(
       `Prometheus to see the server behind ${alert} healthy and the alert clear`,
-      async () => (await this.hasSample(target.healthy)) && !(await this.holds(alert)),
+      async () =>
+        (await hasSample(this.prometheusUrl, target.healthy)) && !(await this.holds(alert)),
       limitSeconds * 1000,
     );
     const started = Date.now();
