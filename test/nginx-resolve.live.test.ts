@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DnsStandIn } from "./support/dns-stand-in";
 import {
   echoOf,
-  NGINX,
-  OPENSSL,
+  prepareSite,
   request,
   RunningNginx,
   Site,
   StandIn,
   startNginx,
 } from "./support/nginx-site";
-import { freePort, requireBinary, run, tempDir } from "./support/processes";
+import { freePort } from "./support/processes";
 
 // Docker gives a recreated container a new address under the same name. These specs run the
 // rendered nginx.conf against a DNS stand-in that plays Docker's embedded DNS.
@@ -45,16 +43,7 @@ describe("nginx finding its upstreams by name, as Docker's DNS gives them", () =
   const names = () => dns as DnsStandIn;
 
   before(async () => {
-    requireBinary(NGINX, "nginx");
-    requireBinary(OPENSSL, "openssl");
-    site.dir = tempDir("nginx-resolve");
-    site.certificateFile = path.join(site.dir, "server.crt");
-    site.keyFile = path.join(site.dir, "server.key");
-    const certificate = await run(OPENSSL, [
-      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"],
-      ...["-subj", "/CN=localhost", "-keyout", site.keyFile, "-out", site.certificateFile],
-    ]);
-    assert.equal(certificate.code, 0, certificate.stderr);
+    await prepareSite(site, "nginx-resolve");
 
     // The old and the new backend container: one port, two addresses of the loopback network.
     port = await freePort();

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import * as fc from "fast-check";
 import { validateSettings } from "../components/config/load";
 import { CLOUDFLARE_RANGES } from "../components/nginx/cloudflare";
@@ -12,7 +11,7 @@ import {
   healthCheck,
   listenPorts,
   NGINX,
-  OPENSSL,
+  prepareSite,
   request,
   RunningNginx,
   sClient,
@@ -23,25 +22,14 @@ import {
   stdoutTo,
   writeConf,
 } from "./support/nginx-site";
-import { freePort, requireBinary, run, tempDir } from "./support/processes";
+import { freePort, run } from "./support/processes";
 
 describe("nginx serving the rendered nginx.conf", () => {
   const site: Site = { dir: "", certificateFile: "", keyFile: "", backend: "", frontend: "" };
   const standIns: StandIn[] = [];
 
   before(async () => {
-    requireBinary(NGINX, "nginx");
-    requireBinary(OPENSSL, "openssl");
-    site.dir = tempDir("nginx-live");
-    site.certificateFile = path.join(site.dir, "server.crt");
-    site.keyFile = path.join(site.dir, "server.key");
-
-    // A throwaway self-signed certificate; the tests never verify the chain.
-    const certificate = await run(OPENSSL, [
-      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"],
-      ...["-subj", "/CN=localhost", "-keyout", site.keyFile, "-out", site.certificateFile],
-    ]);
-    assert.equal(certificate.code, 0, certificate.stderr);
+    await prepareSite(site, "nginx-live");
 
     const backend = await StandIn.start("backend");
     standIns.push(backend);

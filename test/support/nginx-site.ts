@@ -14,6 +14,7 @@ import {
   CommandResult,
   freePort,
   portOpen,
+  requireBinary,
   run,
   ServerProcess,
   startServer,
@@ -211,6 +212,23 @@ export interface Site {
   keyFile: string;
   backend: string;
   frontend: string;
+}
+
+/**
+ * Prepares a site in a new temporary directory: checks nginx and openssl are installed and makes
+ * a throwaway self-signed certificate, whose chain the tests never verify.
+ */
+export async function prepareSite(site: Site, name: string): Promise<void> {
+  requireBinary(NGINX, "nginx");
+  requireBinary(OPENSSL, "openssl");
+  site.dir = tempDir(name);
+  site.certificateFile = path.join(site.dir, "server.crt");
+  site.keyFile = path.join(site.dir, "server.key");
+  const certificate = await run(OPENSSL, [
+    ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"],
+    ...["-subj", "/CN=localhost", "-keyout", site.keyFile, "-out", site.certificateFile],
+  ]);
+  assert.equal(certificate.code, 0, certificate.stderr);
 }
 
 /** Settings as production renders them, with addresses moved onto loopback. */
