@@ -1,5 +1,18 @@
 import { stringify } from "yaml";
 
+/** The labels that name one pg_stat_statements entry: its database, role, fingerprint and level. */
+const STATEMENT_LABELS = [
+  { datname: { usage: "LABEL", description: "Database" } },
+  { usename: { usage: "LABEL", description: "Role that ran the statement" } },
+  { queryid: { usage: "LABEL", description: "Statement fingerprint" } },
+  {
+    toplevel: {
+      usage: "LABEL",
+      description: "true when run by a client, false when run inside a function",
+    },
+  },
+] as const;
+
 /**
  * postgres_exporter's extra queries: what the runbook inspects by hand today. Each metric is named
  * `<query key>_<column>`; columns marked LABEL become labels.
@@ -24,15 +37,7 @@ JOIN pg_roles r ON r.oid = s.userid
 ORDER BY s.total_exec_time DESC
 LIMIT 50`,
     metrics: [
-      { datname: { usage: "LABEL", description: "Database" } },
-      { usename: { usage: "LABEL", description: "Role that ran the statement" } },
-      { queryid: { usage: "LABEL", description: "Statement fingerprint" } },
-      {
-        toplevel: {
-          usage: "LABEL",
-          description: "true when run by a client, false when run inside a function",
-        },
-      },
+      ...STATEMENT_LABELS,
       {
         query: {
           usage: "LABEL",
@@ -129,15 +134,7 @@ CROSS JOIN LATERAL (
   FROM regexp_matches(s.query, '\\m(st_[a-z0-9_]+)\\s*\\(', 'gi') AS m
 ) f`,
     metrics: [
-      { datname: { usage: "LABEL", description: "Database" } },
-      { usename: { usage: "LABEL", description: "Role that ran the statement" } },
-      { queryid: { usage: "LABEL", description: "Statement fingerprint" } },
-      {
-        toplevel: {
-          usage: "LABEL",
-          description: "true when run by a client, false when run inside a function",
-        },
-      },
+      ...STATEMENT_LABELS,
       { function: { usage: "LABEL", description: "PostGIS function, in lower case" } },
       { calls: { usage: "COUNTER", description: "Runs of the statement" } },
       { total_seconds: { usage: "COUNTER", description: "Seconds spent running it" } },
@@ -163,6 +160,6 @@ export function postgresQueryMetricNames(): string[] {
 export function renderPostgresQueries(): string {
   return [
     "# Rendered by the waste-management stack; a deploy overwrites local edits.",
-    stringify(POSTGRES_QUERIES, { lineWidth: 0 }),
+    stringify(POSTGRES_QUERIES, { lineWidth: 0, aliasDuplicateObjects: false }),
   ].join("\n");
 }
