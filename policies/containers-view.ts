@@ -2,6 +2,8 @@
  * The slice of a Docker container's inputs the runbook's policies read. The policy SDK hands
  * inputs over as plain JSON, with secrets already unwrapped.
  */
+import { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
+
 export const CONTAINER_TYPE = "docker:index/container:Container";
 
 export interface ContainerPort {
@@ -89,4 +91,25 @@ export function durationSeconds(duration: string | undefined): number | undefine
 /** Whether a published port listens only on the host's loopback interface. */
 export function onLoopback(port: ContainerPort): boolean {
   return port.ip === "127.0.0.1" || port.ip === "::1" || port.ip === "localhost";
+}
+
+/**
+ * A resource validation that runs on Docker containers only, handed their inputs and the name
+ * they run under besides the engine's arguments.
+ */
+export function validateContainer(
+  validate: (
+    props: ContainerProps,
+    name: string,
+    reportViolation: ReportViolation,
+    args: ResourceValidationArgs,
+  ) => void,
+): ResourceValidation {
+  return (args, reportViolation) => {
+    if (args.type !== CONTAINER_TYPE) {
+      return;
+    }
+    const props = args.props as ContainerProps;
+    validate(props, containerName(props, args.name), reportViolation, args);
+  };
 }

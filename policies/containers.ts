@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { CONTAINER_TYPE, ContainerProps, containerName, onLoopback } from "./containers-view";
+import { onLoopback, validateContainer } from "./containers-view";
 
 /** Why an image reference does not pin what runs, or undefined when it does. */
 export function unpinnedReason(image: string): string | undefined {
@@ -24,12 +24,7 @@ export const imagesPinned: ResourceValidationPolicy = {
     "Every container runs an image pinned by a version tag or a sha256 digest, never latest, so " +
     "that a rollback to an earlier update runs the same software.",
   enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    if (args.type !== CONTAINER_TYPE) {
-      return;
-    }
-    const props = args.props as ContainerProps;
-    const name = containerName(props, args.name);
+  validateResource: validateContainer((props, name, reportViolation) => {
     const reason = props.image === undefined ? "names no image" : unpinnedReason(props.image);
     if (reason !== undefined) {
       reportViolation(
@@ -37,7 +32,7 @@ export const imagesPinned: ResourceValidationPolicy = {
           "pin a version tag or a digest.",
       );
     }
-  },
+  }),
 };
 
 const RESTARTING_POLICIES = ["always", "unless-stopped", "on-failure"];
@@ -48,12 +43,7 @@ export const containersHardened: ResourceValidationPolicy = {
     "Every container has a memory limit, restarts by itself after a crash and never runs " +
     "privileged, so that one runaway service cannot take the host with it.",
   enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    if (args.type !== CONTAINER_TYPE) {
-      return;
-    }
-    const props = args.props as ContainerProps;
-    const name = containerName(props, args.name);
+  validateResource: validateContainer((props, name, reportViolation) => {
     if (props.privileged === true) {
       reportViolation(`Container ${name} runs privileged; drop privileged and grant capabilities.`);
     }
@@ -66,7 +56,7 @@ export const containersHardened: ResourceValidationPolicy = {
           `use one of ${RESTARTING_POLICIES.join(", ")}.`,
       );
     }
-  },
+  }),
 };
 
 interface EdgePortsConfig {
@@ -87,13 +77,8 @@ export const publicPortsOnlyAtTheEdge: ResourceValidationPolicy = {
       publicPorts: { type: "array", items: { type: "integer" }, default: [80, 443] },
     },
   },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== CONTAINER_TYPE) {
-      return;
-    }
+  validateResource: validateContainer((props, name, reportViolation, args) => {
     const { publicPorts } = { ...EDGE_PORTS_DEFAULTS, ...args.getConfig<EdgePortsConfig>() };
-    const props = args.props as ContainerProps;
-    const name = containerName(props, args.name);
     for (const port of props.ports ?? []) {
       if (!onLoopback(port) && !publicPorts.includes(port.internal ?? -1)) {
         reportViolation(
@@ -102,5 +87,5 @@ export const publicPortsOnlyAtTheEdge: ResourceValidationPolicy = {
         );
       }
     }
-  },
+  }),
 };

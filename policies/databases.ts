@@ -1,11 +1,10 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import {
-  CONTAINER_TYPE,
-  ContainerProps,
-  containerName,
   commandSetting,
+  ContainerProps,
   onLoopback,
   uploadedFile,
+  validateContainer,
 } from "./containers-view";
 
 interface DatabaseConfig {
@@ -142,13 +141,8 @@ export const noExposedDatabases: ResourceValidationPolicy = {
       },
     },
   },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== CONTAINER_TYPE) {
-      return;
-    }
+  validateResource: validateContainer((props, name, reportViolation, args) => {
     const { databaseImages } = { ...DATABASE_DEFAULTS, ...args.getConfig<DatabaseConfig>() };
-    const props = args.props as ContainerProps;
-    const name = containerName(props, args.name);
     if (isDataStore(props, databaseImages)) {
       for (const port of (props.ports ?? []).filter((p) => !onLoopback(p))) {
         reportViolation(
@@ -160,5 +154,5 @@ export const noExposedDatabases: ResourceValidationPolicy = {
     for (const problem of [...postgresProblems(props), ...redisProblems(props)]) {
       reportViolation(`Container ${name}: ${problem}.`);
     }
-  },
+  }),
 };

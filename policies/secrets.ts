@@ -1,12 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { parse } from "yaml";
-import {
-  commandSetting,
-  CONTAINER_TYPE,
-  ContainerProps,
-  containerName,
-  uploadedFile,
-} from "./containers-view";
+import { commandSetting, uploadedFile, validateContainer } from "./containers-view";
 
 /** Receiver settings that hold a credential, each of which has a `*_file` twin to use instead. */
 const INLINE_CREDENTIALS = [
@@ -47,11 +41,7 @@ export const receiverCredentialsInFiles: ResourceValidationPolicy = {
     "Alertmanager reads every receiver credential (Slack webhooks, PagerDuty keys, passwords, " +
     "tokens) from a file, never from its configuration, which the stack keeps readable.",
   enforcementLevel: "mandatory",
-  validateResource: (args, reportViolation) => {
-    if (args.type !== CONTAINER_TYPE) {
-      return;
-    }
-    const props = args.props as ContainerProps;
+  validateResource: validateContainer((props, name, reportViolation) => {
     const path = commandSetting(props, "config.file");
     const text = path === undefined ? undefined : uploadedFile(props, path);
     const config = text === undefined ? undefined : (parse(text) as Record<string, unknown> | null);
@@ -60,9 +50,9 @@ export const receiverCredentialsInFiles: ResourceValidationPolicy = {
     }
     for (const setting of inlineCredentials(config)) {
       reportViolation(
-        `Container ${containerName(props, args.name)}: ${path} holds ${setting} inline; ` +
+        `Container ${name}: ${path} holds ${setting} inline; ` +
           `use its _file setting with the secret uploaded as a file.`,
       );
     }
-  },
+  }),
 };

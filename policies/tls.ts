@@ -3,10 +3,11 @@ import { parse } from "yaml";
 import {
   commandSetting,
   CONTAINER_TYPE,
-  ContainerProps,
   containerName,
+  ContainerProps,
   uploadedFile,
   uploadsMatching,
+  validateContainer,
 } from "./containers-view";
 import { parseNginx, valuesOf } from "./nginx-view";
 
@@ -89,17 +90,12 @@ export const tlsEnforced: ResourceValidationPolicy = {
       minHstsSeconds: { type: "integer", default: TLS_DEFAULTS.minHstsSeconds },
     },
   },
-  validateResource: (args, reportViolation) => {
-    if (args.type !== CONTAINER_TYPE) {
-      return;
-    }
-    const props = args.props as ContainerProps;
+  validateResource: validateContainer((props, name, reportViolation, args) => {
     const repository = (props.image ?? "").split(/[:@]/)[0];
     if (!repository.split("/").pop()?.startsWith("nginx") || repository.includes("exporter")) {
       return;
     }
     const config = { ...TLS_DEFAULTS, ...args.getConfig<TlsConfig>() };
-    const name = containerName(props, args.name);
     const file = NGINX_CONFIG_PATH;
     const conf = uploadedFile(props, file);
     if (conf === undefined) {
@@ -111,7 +107,7 @@ export const tlsEnforced: ResourceValidationPolicy = {
     for (const problem of tlsProblems(conf, config)) {
       reportViolation(`Container ${name}: ${file} ${problem}.`);
     }
-  },
+  }),
 };
 
 interface ExpiryConfig {
