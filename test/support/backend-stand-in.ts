@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { HEALTH_CHECKS } from "../../components/monitoring/contract";
+import { closeHttpServer } from "./http-server";
 
 /**
  * A stand-in for the backend API: answers the runbook's health endpoints and serves a small
@@ -48,10 +49,7 @@ export class BackendStandIn {
       return;
     }
     this.server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeHttpServer(server);
   }
 }
 

@@ -1,5 +1,6 @@
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
+import { closeHttpServer } from "./http-server";
 
 /** One request the heartbeat check received: when, how, and the body Alertmanager sent. */
 export interface Ping {
@@ -51,9 +52,6 @@ export class HeartbeatStandIn {
       return;
     }
     this.server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeHttpServer(server);
   }
 }

@@ -20,6 +20,7 @@ import {
   startServer,
   tempDir,
 } from "./processes";
+import { closeHttpServer } from "./http-server";
 import { devProgram, one, plainInputs } from "./program";
 
 // The live nginx specs start the real Debian nginx on loopback with the exact text renderNginxConf returns;
@@ -182,10 +183,7 @@ export class StandIn {
 
   /** Closes nginx's idle keepalive connections too, or close() would wait for them. */
   stop(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    return closeHttpServer(this.server);
   }
 }
 
