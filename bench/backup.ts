@@ -1,10 +1,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { parseArgs } from "node:util";
-import { BackupEnv } from "../test/support/backup-env";
-import { ok, PostgresCluster } from "../test/support/postgres-cluster";
+import { startArchivingCluster } from "../test/support/backup-env";
+import { ok } from "../test/support/postgres-cluster";
 import { execAsUser, run, waitFor } from "../test/support/processes";
-import { readRendered, renderedStack } from "../test/support/rendered";
 
 // Measures pgBackRest against the runbook's manual path (pg_dump -Fc and pg_restore) on a
 // pgbench database of about 1 GB: backup time, restore time against the runbook's 2 minutes,
@@ -37,9 +36,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(scale) || scale < 1 || !(writerSeconds > 0)) {
     throw new Error(USAGE);
   }
-  const out = await renderedStack("dev");
-  const cluster = await PostgresCluster.create("bench-backup");
-  const backup = new BackupEnv(readRendered(out, "backup/pgbackrest.conf"), cluster, DATABASE);
+  const { cluster, backup } = await startArchivingCluster("bench-backup", DATABASE);
   const pg = (tool: string, args: string[], timeoutMs = 1800000) => {
     const [command, argv] = execAsUser("postgres", `${BIN}/${tool}`, [
       ...["-h", cluster.dir, "-p", String(cluster.port)],
@@ -53,11 +50,6 @@ async function main(): Promise<void> {
     ok(await backup.script(name, args, {}, 1800000), name);
 
   try {
-    await cluster.start(
-      readRendered(out, "postgres/postgresql.conf"),
-      readRendered(out, "postgres/pg_hba.conf"),
-      backup.serverEnv,
-    );
     await sql(`CREATE DATABASE ${DATABASE}`, "postgres");
     ok(await pg("pgbench", ["-i", "-s", String(scale), "-q", DATABASE]), "pgbench -i");
     const size = Number(await sql(`SELECT pg_database_size('${DATABASE}')`));

@@ -5,7 +5,13 @@ import * as path from "node:path";
 import { BACKUP_CONTAINER_GROUPS } from "../components/backup/layout";
 import { METRIC_CATALOGUE } from "../components/monitoring/metric-catalogue";
 import { renderRedisAcl, REDIS_APP_USER, REDIS_BACKUP_USER } from "../components/redis/settings";
-import { BACKUP_BIN, BackupEnv, sample, succeeded } from "./support/backup-env";
+import {
+  BACKUP_BIN,
+  BackupEnv,
+  sample,
+  startArchivingCluster,
+  succeeded,
+} from "./support/backup-env";
 import { ok, PostgresCluster } from "./support/postgres-cluster";
 import {
   execAsUser,
@@ -17,7 +23,7 @@ import {
   tempDir,
 } from "./support/processes";
 import { reply, startRedis, writeRedisFiles } from "./support/redis-server";
-import { readRendered, renderedStack } from "./support/rendered";
+import { readRendered } from "./support/rendered";
 
 // The other backup jobs with the real servers: the Redis snapshot restored into a fresh Redis,
 // the weekly system archive, the scheduler running the rendered schedule, Debian's
@@ -46,14 +52,7 @@ describe("the Redis, system and scheduled backup jobs, and their metrics", funct
   const admin = { user: "test_admin", password: randomBytes(16).toString("hex") };
 
   before(async () => {
-    out = await renderedStack("dev");
-    cluster = await PostgresCluster.create("backup-jobs");
-    backup = new BackupEnv(readRendered(out, "backup/pgbackrest.conf"), cluster, "postgres");
-    await cluster.start(
-      readRendered(out, "postgres/postgresql.conf"),
-      readRendered(out, "postgres/pg_hba.conf"),
-      backup.serverEnv,
-    );
+    ({ cluster, backup, rendered: out } = await startArchivingCluster("backup-jobs", "postgres"));
     succeeded(await backup.script("backup-init"), "backup-init");
     const bins = "CREATE TABLE bins AS SELECT generate_series(1, 100) AS id";
     ok(await cluster.superuser("postgres", bins), "bins");

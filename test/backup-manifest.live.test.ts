@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BACKUP_BIN, BackupEnv, sample, succeeded } from "./support/backup-env";
+import {
+  BACKUP_BIN,
+  BackupEnv,
+  sample,
+  startArchivingCluster,
+  succeeded,
+} from "./support/backup-env";
 import { ok, PostgresCluster } from "./support/postgres-cluster";
 import { execAsUser, freePort, ServerProcess, waitFor } from "./support/processes";
-import { readRendered, renderedStack } from "./support/rendered";
 
 // The manifest recorded after each backup, run byte for byte against PostgreSQL 15 and pgBackRest
 // 2.45: writers to the tables it checksums wait milliseconds, not the seconds of the scan; the
@@ -35,14 +40,7 @@ describe("the backup manifest, against writers on PostgreSQL 15", function () {
   }
 
   before(async () => {
-    const out = await renderedStack("dev");
-    cluster = await PostgresCluster.create("backup-manifest");
-    backup = new BackupEnv(readRendered(out, "backup/pgbackrest.conf"), cluster, DATABASE);
-    await cluster.start(
-      readRendered(out, "postgres/postgresql.conf"),
-      readRendered(out, "postgres/pg_hba.conf"),
-      backup.serverEnv,
-    );
+    ({ cluster, backup } = await startArchivingCluster("backup-manifest", DATABASE));
     ok(await cluster.superuser("postgres", `CREATE DATABASE ${DATABASE}`), "create database");
     await sql(`CREATE TABLE readings AS
       SELECT g AS id, md5(g::text) AS v FROM generate_series(1, ${ROWS}) g`);

@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BACKUP_BIN, BackupEnv, sample, succeeded } from "./support/backup-env";
+import {
+  BACKUP_BIN,
+  BackupEnv,
+  sample,
+  startArchivingCluster,
+  succeeded,
+} from "./support/backup-env";
 import { ok, PostgresCluster } from "./support/postgres-cluster";
 import { execAsUser, freePort, run, ServerProcess, waitFor } from "./support/processes";
-import { readRendered, renderedStack } from "./support/rendered";
 
 // The backup image's scripts, run byte for byte on Debian's PostgreSQL 15 with PostGIS and
 // pgBackRest 2.45, with the dev stack's rendered postgresql.conf and pgbackrest.conf (paths and
@@ -68,14 +73,7 @@ describe("backups with pgBackRest 2.45 on PostgreSQL 15, from the image's script
   let times: string[];
 
   before(async () => {
-    const out = await renderedStack("dev");
-    cluster = await PostgresCluster.create("backup-live");
-    backup = new BackupEnv(readRendered(out, "backup/pgbackrest.conf"), cluster, DATABASE);
-    await cluster.start(
-      readRendered(out, "postgres/postgresql.conf"),
-      readRendered(out, "postgres/pg_hba.conf"),
-      backup.serverEnv,
-    );
+    ({ cluster, backup } = await startArchivingCluster("backup-live", DATABASE));
     await sql(`CREATE DATABASE ${DATABASE}`, "postgres");
     await sql("CREATE EXTENSION postgis");
     await sql(`CREATE TABLE pickups (

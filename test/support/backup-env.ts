@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PostgresCluster } from "./postgres-cluster";
 import { CommandResult, execAsUser, requireBinary, run, tempDir } from "./processes";
+import { readRendered, renderedStack } from "./rendered";
 
 /** The scripts the backup image ships, run here byte for byte. */
 export const BACKUP_BIN = path.join(__dirname, "..", "..", "images", "postgres-backup", "bin");
@@ -101,4 +102,30 @@ export function succeeded(result: CommandResult, what: string): string {
     `${what} exited ${result.code}:\n${result.stdout}\n${result.stderr}`,
   );
   return result.stdout;
+}
+
+/**
+ * A PostgreSQL 15 cluster running the dev stack's rendered postgresql.conf and pg_hba.conf, and
+ * archiving through pgBackRest into a repository set up from its rendered pgbackrest.conf. A
+ * cluster that fails to start is destroyed before the error goes on.
+ */
+export async function startArchivingCluster(
+  name: string,
+  database: string,
+): Promise<{ cluster: PostgresCluster; backup: BackupEnv; rendered: string }> {
+  const rendered = await renderedStack("dev");
+  const cluster = await PostgresCluster.create(name);
+  const backup = new BackupEnv(readRendered(rendered, "backup/pgbackrest.conf"), cluster, database);
+  try {
+    await cluster.start(
+      readRendered(rendered, "postgres/postgresql.conf"),
+      readRendered(rendered, "postgres/pg_hba.conf"),
+      backup.serverEnv,
+    );
+  } catch (error) {
+    await cluster.destroy();
+    backup.remove();
+    throw error;
+  }
+  return { cluster, backup, rendered };
 }
