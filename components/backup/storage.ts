@@ -5,7 +5,7 @@ import { S3_REPO_PATH } from "./layout";
 export interface BackupBucketArgs {
   /** Bucket name, from config backupBucket. */
   bucket: string;
-  /** Days after pgBackRest deletes or replaces an object before its old version moves to Glacier. */
+  /** Days after pgBackRest deletes or replaces an object before the old version goes to Glacier. */
   glacierAfterDays: number;
   /** Days overwritten or deleted object versions are kept; more than glacierAfterDays. */
   noncurrentExpiryDays: number;
@@ -51,8 +51,8 @@ export function bucketPolicy(bucketArn: string, keyArn: string): string {
 
 /**
  * Prod's backup repository: a private, versioned S3 bucket encrypted with its own KMS key, the
- * versions pgBackRest deleted or replaced moved to Glacier and later expired, and an IAM user that may touch this bucket
- * and this key and nothing else. pgBackRest encrypts the files before they leave the host too.
+ * versions pgBackRest deleted or replaced moved to Glacier and later expired, and an IAM user
+ * that may touch this bucket and this key and nothing else. pgBackRest encrypts the files before they leave the host too.
  */
 export class BackupBucket extends pulumi.ComponentResource {
   public readonly bucket: aws.s3.Bucket;

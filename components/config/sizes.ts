@@ -1,6 +1,6 @@
 const UNITS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
-/** Sizes are written the way Docker and Redis read them: a whole number and k, m or g (b optional). */
+/** Sizes are written as Docker and Redis read them: a whole number and k, m or g (b optional). */
 export const SIZE_PATTERN = /^([1-9][0-9]*)\s*([kmg])b?$/i;
 
 /** Bytes in a size such as `512m`, `2g` or `64MB`; undefined when the text is not a size. */

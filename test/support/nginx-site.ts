@@ -23,8 +23,9 @@ import {
 import { closeHttpServer } from "./http-server";
 import { devProgram, one, plainInputs } from "./program";
 
-// The live nginx specs start the real Debian nginx on loopback with the exact text renderNginxConf returns;
-// only listen addresses, upstreams and the certificate paths are adapted to the test machine.
+// The live nginx specs start the real Debian nginx on loopback with the exact text that
+// renderNginxConf returns; only listen addresses, upstreams and the certificate paths are adapted
+// to the test machine.
 export const NGINX = "/usr/sbin/nginx";
 export const OPENSSL = "/usr/bin/openssl";
 export const REQUEST_TIMEOUT_MS = 10000;

@@ -10,7 +10,7 @@ const sharedBuffers = field.sizeAtLeast(
   ", the smallest shared_buffers PostgreSQL starts with",
 );
 
-/** PostgreSQL with PostGIS: its image, memory, server settings, admin port and superuser password. */
+/** PostgreSQL with PostGIS: image, memory, server settings, admin port and superuser password. */
 export const DATABASE_SETTINGS = {
   postgresImage: setting({
     type: "string",
