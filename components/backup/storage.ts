@@ -52,7 +52,8 @@ export function bucketPolicy(bucketArn: string, keyArn: string): string {
 /**
  * Prod's backup repository: a private, versioned S3 bucket encrypted with its own KMS key, the
  * versions pgBackRest deleted or replaced moved to Glacier and later expired, and an IAM user
- * that may touch this bucket and this key and nothing else. pgBackRest encrypts the files before they leave the host too.
+ * that may touch this bucket and this key and nothing else. pgBackRest encrypts the files before
+ * they leave the host too.
  */
 export class BackupBucket extends pulumi.ComponentResource {
   public readonly bucket: aws.s3.Bucket;
